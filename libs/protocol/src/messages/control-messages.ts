@@ -1,0 +1,169 @@
+/**
+ * Typed payloads of the control frames, encoded with protobufjs from proto/control.proto.
+ * The interfaces mirror the schema; `decodePayload` fills in proto3 defaults so every
+ * field is present, and turns int64 into number and bytes into Buffer.
+ */
+import * as path from 'node:path';
+import * as protobuf from 'protobufjs';
+import { MessageType } from '../frame/message-type';
+import { MalformedPayloadError } from '../frame/frame-errors';
+
+export enum DeliveryStatus {
+  Unspecified = 0,
+  Delivered = 1,
+  NoSuchUser = 2,
+  NobodyElse = 3,
+}
+
+export enum ErrorCode {
+  Unspecified = 0,
+  MalformedFrame = 1,
+  UnknownType = 2,
+  FrameTooLarge = 3,
+  NotJoined = 4,
+  InvalidRequest = 5,
+  UsernameTaken = 6,
+  WrongPasscode = 7,
+  RateLimited = 8,
+  TextTooLong = 9,
+  UnsupportedVersion = 10,
+  SessionExpired = 11,
+  AlreadyJoined = 12,
+  Internal = 13,
+  ShuttingDown = 14,
+  Timeout = 15,
+}
+
+export interface JoinRequest {
+  username: string;
+  meetingId: string;
+  passcode: string;
+  resumeToken: Buffer;
+  clientName: string;
+}
+
+export interface Participant {
+  participantId: string;
+  username: string;
+  ip: string;
+  muted: boolean;
+  presenting: boolean;
+  joinedAtMs: number;
+}
+
+export interface ParticipantList {
+  meetingId: string;
+  participants: Participant[];
+}
+
+export interface Disconnect {
+  reason: string;
+}
+
+export interface ChatMessage {
+  messageId: string;
+  fromId: string;
+  from: string;
+  to: string;
+  text: string;
+  sentAtMs: number;
+  private: boolean;
+}
+
+export interface JoinReply {
+  participantId: string;
+  sessionToken: Buffer;
+  meetingId: string;
+  username: string;
+  participants: ParticipantList;
+  history: ChatMessage[];
+  heartbeatIntervalMs: number;
+  idleTimeoutMs: number;
+  resumed: boolean;
+  serverTimeMs: number;
+}
+
+export interface ChatSend {
+  to: string;
+  text: string;
+}
+
+export interface ChatDelivery {
+  requestSequence: number;
+  status: DeliveryStatus;
+  messageId: string;
+  recipients: number;
+  to: string;
+}
+
+export interface ErrorPayload {
+  code: ErrorCode;
+  message: string;
+  requestSequence: number;
+  fatal: boolean;
+}
+
+/** Which payload each frame type carries. Heartbeat has none. */
+export interface ControlPayloads {
+  [MessageType.Register]: JoinRequest;
+  [MessageType.Heartbeat]: Record<string, never>;
+  [MessageType.UserList]: ParticipantList;
+  [MessageType.Disconnect]: Disconnect;
+  [MessageType.Joined]: JoinReply;
+  [MessageType.Error]: ErrorPayload;
+  [MessageType.ChatSend]: ChatSend;
+  [MessageType.ChatMessage]: ChatMessage;
+  [MessageType.ChatDelivery]: ChatDelivery;
+}
+
+export type ControlMessageType = keyof ControlPayloads;
+
+const root = protobuf.loadSync(path.join(__dirname, '..', '..', 'proto', 'control.proto'));
+
+const SCHEMA: Record<ControlMessageType, protobuf.Type | null> = {
+  [MessageType.Register]: root.lookupType('sapora.control.JoinRequest'),
+  [MessageType.Heartbeat]: null,
+  [MessageType.UserList]: root.lookupType('sapora.control.ParticipantList'),
+  [MessageType.Disconnect]: root.lookupType('sapora.control.Disconnect'),
+  [MessageType.Joined]: root.lookupType('sapora.control.JoinReply'),
+  [MessageType.Error]: root.lookupType('sapora.control.Error'),
+  [MessageType.ChatSend]: root.lookupType('sapora.control.ChatSend'),
+  [MessageType.ChatMessage]: root.lookupType('sapora.control.ChatMessage'),
+  [MessageType.ChatDelivery]: root.lookupType('sapora.control.ChatDelivery'),
+};
+
+const TO_OBJECT: protobuf.IConversionOptions = {
+  longs: Number,
+  enums: Number,
+  bytes: Buffer,
+  defaults: true,
+  arrays: true,
+  objects: true,
+};
+
+function schemaOf(type: ControlMessageType): protobuf.Type | null {
+  if (!(type in SCHEMA)) throw new MalformedPayloadError(`no payload schema for frame type ${type}`);
+  return SCHEMA[type];
+}
+
+export function encodePayload<T extends ControlMessageType>(
+  type: T,
+  payload: Partial<ControlPayloads[T]>,
+): Uint8Array {
+  const schema = schemaOf(type);
+  if (schema === null) return new Uint8Array(0);
+  return schema.encode(schema.fromObject(payload as Record<string, unknown>)).finish();
+}
+
+export function decodePayload<T extends ControlMessageType>(type: T, bytes: Uint8Array): ControlPayloads[T] {
+  const schema = schemaOf(type);
+  if (schema === null) {
+    if (bytes.length !== 0) throw new MalformedPayloadError(`frame type ${type} carries no payload`);
+    return {} as ControlPayloads[T];
+  }
+  try {
+    return schema.toObject(schema.decode(bytes), TO_OBJECT) as ControlPayloads[T];
+  } catch (error) {
+    throw new MalformedPayloadError(`bad ${schema.name} payload: ${(error as Error).message}`);
+  }
+}

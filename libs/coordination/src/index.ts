@@ -1,1 +1,7 @@
-export {};
+export * from './keys/redis-keys';
+export * from './redis/redis-connection';
+export * from './rooms/room-records';
+export * from './rooms/room-store';
+export * from './chat/chat-history';
+export * from './events/membership-events';
+export * from './jobs/maintenance-queue';

@@ -1,1 +1,7 @@
-export {};
+export * from './config/load-config';
+export * from './config/common-config';
+export * from './logging/logger';
+export * from './logging/nest-pino-logger';
+export * from './tcp/framed-connection';
+export * from './tcp/framed-tcp-server';
+export * from './lifecycle/run-service';

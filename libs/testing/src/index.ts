@@ -1,1 +1,3 @@
-export {};
+export * from './free-port';
+export * from './redis-server';
+export * from './wait-for';

@@ -1,0 +1,48 @@
+import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { ChatHistory, createRedis, MaintenanceQueue, MembershipPublisher, Redis, RoomStore } from '@sapora/coordination';
+import { Logger } from '@sapora/service-kit';
+import { ChatRouter } from './chat/chat-router';
+import { ControlConfig } from './config/control-config';
+import { LOGGER, REDIS } from './control-tokens';
+import { MembershipService } from './rooms/membership-service';
+import { RoomDirectory } from './rooms/room-directory';
+import { ControlServer } from './server/control-server';
+
+/** Closes the shared Redis connection after every other provider has finished with it. */
+class RedisCloser implements OnApplicationShutdown {
+  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.redis.quit();
+  }
+}
+
+@Module({})
+export class ControlModule {
+  static register(config: ControlConfig, logger: Logger): DynamicModule {
+    return {
+      module: ControlModule,
+      providers: [
+        { provide: ControlConfig, useValue: config },
+        { provide: LOGGER, useValue: logger },
+        { provide: REDIS, useFactory: () => createRedis(config.REDIS_URL, { name: 'sapora-control', forBullMq: true }) },
+        { provide: RoomStore, inject: [REDIS], useFactory: (redis: Redis) => new RoomStore(redis, config.IDLE_TIMEOUT_MS) },
+        { provide: ChatHistory, inject: [REDIS], useFactory: (redis: Redis) => new ChatHistory(redis) },
+        { provide: MembershipPublisher, useFactory: () => new MembershipPublisher(config.REDIS_URL) },
+        {
+          provide: MaintenanceQueue,
+          inject: [REDIS, MembershipService],
+          useFactory: (redis: Redis, membership: MembershipService) =>
+            new MaintenanceQueue(redis, { sweepSessions: () => membership.expireSessions() }, (error) =>
+              logger.error({ err: error }, 'maintenance job failed'),
+            ),
+        },
+        RoomDirectory,
+        MembershipService,
+        ChatRouter,
+        ControlServer,
+        RedisCloser,
+      ],
+    };
+  }
+}

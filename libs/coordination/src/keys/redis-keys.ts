@@ -1,0 +1,44 @@
+/**
+ * Every Redis key, channel and queue name Sapora uses, in one place. Each constant says the
+ * shape of what it holds. Meeting ids are validated ([A-Za-z0-9._-]) before they reach a key.
+ */
+export const KEY_PREFIX = 'sapora:';
+
+export const RedisKeys = {
+  /** string, JSON SessionRecord; TTL = idle timeout, renewed by each heartbeat. Keyed by token hex. */
+  session: (tokenHex: string) => `${KEY_PREFIX}session:${tokenHex}`,
+  /** zset of "meetingId participantId" => deadline in ms since epoch; what the sweeper expires */
+  sessionDeadlines: `${KEY_PREFIX}session-deadlines`,
+  /** set of meeting ids with at least one member */
+  rooms: `${KEY_PREFIX}rooms`,
+  /** hash of participant id => JSON MemberRecord */
+  roomMembers: (meetingId: string) => `${KEY_PREFIX}room:${meetingId}:members`,
+  /** hash of lower-cased username => participant id; HSETNX keeps names unique per room */
+  roomNames: (meetingId: string) => `${KEY_PREFIX}room:${meetingId}:names`,
+  /** string, sha256 hex of the room's passcode; absent when the room has none */
+  roomPasscode: (meetingId: string) => `${KEY_PREFIX}room:${meetingId}:passcode`,
+  /** list of JSON StoredChatMessage, oldest first, capped at CHAT_HISTORY_LENGTH */
+  roomChat: (meetingId: string) => `${KEY_PREFIX}room:${meetingId}:chat`,
+} as const;
+
+/** Pub/sub patterns carried by the NestJS Redis transport. */
+export const EventPatterns = {
+  /** MembershipEvent: joined, left, timed_out, updated */
+  membership: `${KEY_PREFIX}membership`,
+} as const;
+
+/** BullMQ queue names. */
+export const QueueNames = {
+  /** repeatable 'sweep-sessions' job: ends sessions whose deadline has passed */
+  controlMaintenance: 'sapora-control-maintenance',
+} as const;
+
+/** Member of RedisKeys.sessionDeadlines for one participant. */
+export function deadlineMember(meetingId: string, participantId: string): string {
+  return `${meetingId} ${participantId}`;
+}
+
+export function parseDeadlineMember(member: string): { meetingId: string; participantId: string } {
+  const space = member.indexOf(' ');
+  return { meetingId: member.slice(0, space), participantId: member.slice(space + 1) };
+}

@@ -1,0 +1,138 @@
+import { EventEmitter } from 'node:events';
+import { Socket } from 'node:net';
+import {
+  encodeFrame,
+  Frame,
+  FrameDecoder,
+  FrameError,
+  FrameLimits,
+  IncompleteFrameTimeoutError,
+} from '@sapora/protocol';
+
+export interface FramedConnectionOptions {
+  /** Which frame types this side accepts, and the largest payload of each. */
+  limits: FrameLimits;
+  /** A frame that starts arriving must be complete within this long. */
+  incompleteFrameTimeoutMs: number;
+  /** A peer that lets this much unsent data pile up is too slow and is cut off. */
+  maxSendBufferBytes: number;
+}
+
+export class SendBufferOverflowError extends Error {
+  constructor(readonly buffered: number) {
+    super(`peer is not reading: ${buffered} bytes waiting to be sent`);
+    this.name = 'SendBufferOverflowError';
+  }
+}
+
+export interface FramedConnectionEvents {
+  frame: [Frame];
+  /** The peer broke the framing rules; the owner answers (or not) and ends the connection. */
+  protocolError: [FrameError | SendBufferOverflowError];
+  close: [];
+}
+
+/**
+ * One TCP peer speaking the framed protocol: turns bytes into frames and frames into bytes,
+ * and enforces the limits. It routes nothing: the server that owns it does that.
+ */
+export class FramedConnection extends EventEmitter<FramedConnectionEvents> {
+  readonly id: number;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly #socket: Socket;
+  readonly #decoder: FrameDecoder;
+  readonly #options: FramedConnectionOptions;
+  #sequence = 0;
+  #partialTimer: NodeJS.Timeout | null = null;
+  #closed = false;
+
+  constructor(id: number, socket: Socket, options: FramedConnectionOptions) {
+    super();
+    this.id = id;
+    this.#socket = socket;
+    this.#options = options;
+    this.#decoder = new FrameDecoder(options.limits);
+    // IPv4 peers on a dual-stack socket appear as ::ffff:a.b.c.d; show them as people know them.
+    this.remoteAddress = (socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+    this.remotePort = socket.remotePort ?? 0;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => this.#onClose());
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Sends one frame with this side's next sequence number, which it returns. */
+  send(type: number, payload?: Uint8Array): number {
+    if (this.#closed) return 0;
+    this.#sequence = (this.#sequence + 1) >>> 0 || 1;
+    this.#socket.write(encodeFrame(type, this.#sequence, payload));
+    if (this.#socket.writableLength > this.#options.maxSendBufferBytes) {
+      this.emit('protocolError', new SendBufferOverflowError(this.#socket.writableLength));
+    }
+    return this.#sequence;
+  }
+
+  /** Answers a frame with the same sequence number (heartbeat echo); the counter does not move. */
+  echo(type: number, sequence: number, payload?: Uint8Array): void {
+    if (!this.#closed) this.#socket.write(encodeFrame(type, sequence, payload));
+  }
+
+  /** Sends a last frame (if any), then closes once it is flushed. */
+  end(type?: number, payload?: Uint8Array): void {
+    if (this.#closed) return;
+    if (type !== undefined) this.send(type, payload);
+    this.#closed = true;
+    this.#clearPartialTimer();
+    this.#socket.end();
+    // A peer that never reads must not keep the socket open forever.
+    setTimeout(() => this.#socket.destroy(), 2_000).unref();
+  }
+
+  destroy(): void {
+    this.#socket.destroy();
+  }
+
+  #onData(chunk: Buffer): void {
+    if (this.#closed) return;
+    let frames: Frame[];
+    try {
+      frames = this.#decoder.push(chunk);
+    } catch (error) {
+      this.#clearPartialTimer();
+      this.emit('protocolError', error as FrameError);
+      return;
+    }
+    for (const frame of frames) {
+      if (this.#closed) return;
+      this.emit('frame', frame);
+    }
+    if (this.#decoder.hasPartialFrame) this.#armPartialTimer();
+    else this.#clearPartialTimer();
+  }
+
+  #armPartialTimer(): void {
+    if (this.#partialTimer !== null) return;
+    const waitedMs = this.#options.incompleteFrameTimeoutMs;
+    this.#partialTimer = setTimeout(() => {
+      this.#partialTimer = null;
+      if (!this.#closed) this.emit('protocolError', new IncompleteFrameTimeoutError(waitedMs));
+    }, waitedMs);
+  }
+
+  #clearPartialTimer(): void {
+    if (this.#partialTimer === null) return;
+    clearTimeout(this.#partialTimer);
+    this.#partialTimer = null;
+  }
+
+  #onClose(): void {
+    this.#clearPartialTimer();
+    this.#closed = true;
+    this.emit('close');
+  }
+}

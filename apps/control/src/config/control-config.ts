@@ -12,7 +12,7 @@ import { CommonConfig, ConfigError } from '@sapora/service-kit';
 /** The control service's environment variables; every timing can be shortened for tests. */
 export class ControlConfig extends CommonConfig {
   @IsIP(undefined, { message: 'must be an IP address to listen on, e.g. 0.0.0.0' })
-  CONTROL_HOST = '0.0.0.0';
+  CONTROL_HOST: string = '0.0.0.0';
 
   @IsInt({ message: 'must be a whole number' })
   @Min(0)
@@ -21,38 +21,38 @@ export class ControlConfig extends CommonConfig {
 
   @IsInt({ message: 'must be a whole number of milliseconds' })
   @Min(10)
-  HEARTBEAT_INTERVAL_MS = HEARTBEAT_INTERVAL_MS;
+  HEARTBEAT_INTERVAL_MS: number = HEARTBEAT_INTERVAL_MS;
 
   @IsInt({ message: 'must be a whole number of milliseconds' })
   @Min(50)
-  IDLE_TIMEOUT_MS = IDLE_TIMEOUT_MS;
+  IDLE_TIMEOUT_MS: number = IDLE_TIMEOUT_MS;
 
   /** How often expired sessions are looked for; a silent client is gone within IDLE_TIMEOUT_MS plus this. */
   @IsInt({ message: 'must be a whole number of milliseconds' })
   @Min(10)
-  SWEEP_INTERVAL_MS = 1_000;
+  SWEEP_INTERVAL_MS: number = 1_000;
 
   @IsInt()
   @Min(1)
-  CHAT_BURST = CHAT_BURST;
+  CHAT_BURST: number = CHAT_BURST;
 
   @IsInt()
   @Min(1)
-  CHAT_RATE_PER_SECOND = CHAT_RATE_PER_SECOND;
+  CHAT_RATE_PER_SECOND: number = CHAT_RATE_PER_SECOND;
 
   @IsInt()
   @Min(100)
-  INCOMPLETE_FRAME_TIMEOUT_MS = INCOMPLETE_FRAME_TIMEOUT_MS;
+  INCOMPLETE_FRAME_TIMEOUT_MS: number = INCOMPLETE_FRAME_TIMEOUT_MS;
 
   /** A client that lets this much pile up unread is cut off rather than held in memory. */
   @IsInt()
   @Min(65_536)
-  MAX_SEND_BUFFER_BYTES = 8 * 1024 * 1024;
+  MAX_SEND_BUFFER_BYTES: number = 8 * 1024 * 1024;
 
   /** How long shutdown waits for clients to take their DISCONNECT before cutting them off. */
   @IsInt()
   @Min(0)
-  SHUTDOWN_GRACE_MS = 2_000;
+  SHUTDOWN_GRACE_MS: number = 2_000;
 }
 
 /** Checks that relate two variables, which decorators on one property cannot express. */

@@ -162,7 +162,10 @@ export function decodePayload<T extends ControlMessageType>(type: T, bytes: Uint
     return {} as ControlPayloads[T];
   }
   try {
-    return schema.toObject(schema.decode(bytes), TO_OBJECT) as ControlPayloads[T];
+    // A plain Uint8Array view gets protobufjs's strict reader: its Buffer reader silently
+    // truncates a string whose length runs past the end instead of refusing it.
+    const strict = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    return schema.toObject(schema.decode(strict), TO_OBJECT) as ControlPayloads[T];
   } catch (error) {
     throw new MalformedPayloadError(`bad ${schema.name} payload: ${(error as Error).message}`);
   }

@@ -1,0 +1,97 @@
+import { connect, Socket } from 'node:net';
+import {
+  CONTROL_TO_CLIENT_LIMITS,
+  ControlMessageType,
+  ControlPayloads,
+  decodePayload,
+  encodeFrame,
+  encodePayload,
+  Frame,
+  FrameDecoder,
+  MessageType,
+} from '@sapora/protocol';
+
+export interface ReceivedFrame {
+  type: number;
+  sequence: number;
+  payload: unknown;
+}
+
+/**
+ * A client that speaks frames by hand, for tests that must send what the real client
+ * library never would: bad bytes, wrong order, oversize frames.
+ */
+export class RawControlClient {
+  readonly received: ReceivedFrame[] = [];
+  readonly socket: Socket;
+  readonly closed: Promise<void>;
+  #sequence = 0;
+  #decoder = new FrameDecoder(CONTROL_TO_CLIENT_LIMITS);
+  #waiters: Array<() => void> = [];
+
+  private constructor(socket: Socket) {
+    this.socket = socket;
+    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
+    socket.on('data', (chunk: Buffer) => {
+      for (const frame of this.#decoder.push(chunk)) this.#receive(frame);
+    });
+    socket.on('error', () => undefined);
+  }
+
+  static async connect(port: number): Promise<RawControlClient> {
+    const socket = connect(port, '127.0.0.1');
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
+    });
+    return new RawControlClient(socket);
+  }
+
+  send<T extends ControlMessageType>(type: T, payload: Partial<ControlPayloads[T]> = {}): number {
+    this.#sequence++;
+    this.socket.write(encodeFrame(type, this.#sequence, encodePayload(type, payload)));
+    return this.#sequence;
+  }
+
+  sendBytes(bytes: Buffer): void {
+    this.socket.write(bytes);
+  }
+
+  async join(username: string, meetingId = '', passcode = ''): Promise<ControlPayloads[MessageType.Joined]> {
+    this.send(MessageType.Register, { username, meetingId, passcode });
+    return this.next(MessageType.Joined);
+  }
+
+  /** The first frame of this type not yet taken, waiting up to timeoutMs for it. */
+  async next<T extends ControlMessageType>(type: T, timeoutMs = 3_000): Promise<ControlPayloads[T]> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const index = this.received.findIndex((frame) => frame.type === type);
+      if (index >= 0) return this.received.splice(index, 1)[0].payload as ControlPayloads[T];
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no frame of type 0x${type.toString(16)} within ${timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.#waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+
+  #receive(frame: Frame): void {
+    this.received.push({
+      type: frame.type,
+      sequence: frame.sequence,
+      payload: decodePayload(frame.type as ControlMessageType, frame.payload),
+    });
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    waiters.forEach((wake) => wake());
+  }
+}

@@ -28,6 +28,7 @@ export class RawControlClient {
   #sequence = 0;
   #decoder = new FrameDecoder(CONTROL_TO_CLIENT_LIMITS);
   #waiters: Array<() => void> = [];
+  #heartbeat: NodeJS.Timeout | null = null;
 
   private constructor(socket: Socket) {
     this.socket = socket;
@@ -80,7 +81,18 @@ export class RawControlClient {
     }
   }
 
+  /** Heartbeats at the interval until close() or stopHeartbeats(). */
+  startHeartbeats(intervalMs: number): void {
+    this.#heartbeat = setInterval(() => this.send(MessageType.Heartbeat), intervalMs);
+  }
+
+  stopHeartbeats(): void {
+    if (this.#heartbeat !== null) clearInterval(this.#heartbeat);
+    this.#heartbeat = null;
+  }
+
   close(): void {
+    this.stopHeartbeats();
     this.socket.destroy();
   }
 

@@ -80,7 +80,7 @@ async function spawnRedisServer(): Promise<TestRedis> {
  */
 export async function startRedis(): Promise<TestRedis> {
   const fromEnv = process.env.REDIS_URL;
-  if (fromEnv) return { url: fromEnv, source: 'env', stop: async () => undefined };
+  if (fromEnv) return { url: fromEnv, source: 'env', stop: () => Promise.resolve() };
   if (dockerAvailable()) {
     try {
       return await startContainer();

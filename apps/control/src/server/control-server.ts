@@ -93,15 +93,17 @@ export class ControlServer implements OnApplicationBootstrap, BeforeApplicationS
 
     const handle = async (frame: Frame): Promise<void> => {
       if (connection.closed) return;
+      // The decoder only lets through types in CLIENT_TO_CONTROL_LIMITS.
+      const type = frame.type as MessageType;
       if (participant === undefined) {
-        if (frame.type !== MessageType.Register) {
+        if (type !== MessageType.Register) {
           sendError(connection, ErrorCode.NotJoined, `${messageTypeName(frame.type)} before REGISTER`, frame.sequence, true);
           return;
         }
         participant = await this.membership.join(connection, decodePayload(MessageType.Register, frame.payload), frame.sequence);
         return;
       }
-      switch (frame.type) {
+      switch (type) {
         case MessageType.Heartbeat:
           decodePayload(MessageType.Heartbeat, frame.payload);
           if (await this.membership.renew(participant)) connection.echo(MessageType.Heartbeat, frame.sequence);

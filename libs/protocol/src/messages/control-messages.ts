@@ -132,6 +132,13 @@ const SCHEMA: Record<ControlMessageType, protobuf.Type | null> = {
   [MessageType.ChatDelivery]: root.lookupType('sapora.control.ChatDelivery'),
 };
 
+/** Top-level bytes fields per schema: the strict reader yields Uint8Array, callers get Buffer. */
+const BYTES_FIELDS = new Map(
+  Object.values(SCHEMA)
+    .filter((schema): schema is protobuf.Type => schema !== null)
+    .map((schema) => [schema, schema.fieldsArray.filter((field) => field.type === 'bytes').map((field) => field.name)]),
+);
+
 const TO_OBJECT: protobuf.IConversionOptions = {
   longs: Number,
   enums: Number,
@@ -165,7 +172,12 @@ export function decodePayload<T extends ControlMessageType>(type: T, bytes: Uint
     // A plain Uint8Array view gets protobufjs's strict reader: its Buffer reader silently
     // truncates a string whose length runs past the end instead of refusing it.
     const strict = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    return schema.toObject(schema.decode(strict), TO_OBJECT) as ControlPayloads[T];
+    const payload = schema.toObject(schema.decode(strict), TO_OBJECT);
+    for (const field of BYTES_FIELDS.get(schema) ?? []) {
+      const value = payload[field] as Uint8Array;
+      payload[field] = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+    }
+    return payload as ControlPayloads[T];
   } catch (error) {
     throw new MalformedPayloadError(`bad ${schema.name} payload: ${(error as Error).message}`);
   }

@@ -40,9 +40,10 @@ export class FramedTcpServer extends EventEmitter<FramedTcpServerEvents> {
   }
 
   /** Stops accepting; existing connections stay until their owner ends them. */
-  async stopAccepting(): Promise<void> {
-    if (!this.#server.listening) return;
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  stopAccepting(): void {
+    // close()'s callback waits for every connection to end, so it is not awaited here:
+    // the listening socket itself closes at once, and drain() waits for the connections.
+    if (this.#server.listening) this.#server.close();
   }
 
   /** Waits for every connection to close, destroying those still open after graceMs. */

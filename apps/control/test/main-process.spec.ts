@@ -51,7 +51,7 @@ describe('control service: the built main.js', () => {
     expect(joined.meetingId).toBe('main');
 
     service.kill('SIGTERM');
-    expect(await client.next(MessageType.Disconnect)).toEqual({ reason: 'server shutting down' });
+    expect(await client.next(MessageType.Disconnect)).toEqual({ reason: 'server shutting down', retry: true });
     expect(await service.exited).toBe(0);
     expect(service.output()).toMatch(/control stopped/);
     client.close();

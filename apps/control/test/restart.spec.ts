@@ -30,8 +30,8 @@ describe('control service: restart', () => {
     await ann.next(MessageType.ChatDelivery);
 
     const stopping = control.stop();
-    expect(await ann.next(MessageType.Disconnect)).toEqual({ reason: 'server shutting down' });
-    expect(await ben.next(MessageType.Disconnect)).toEqual({ reason: 'server shutting down' });
+    expect(await ann.next(MessageType.Disconnect)).toEqual({ reason: 'server shutting down', retry: true });
+    expect(await ben.next(MessageType.Disconnect)).toEqual({ reason: 'server shutting down', retry: true });
     await Promise.all([ann.closed, ben.closed, stopping]);
     ann.close();
     ben.close();

@@ -79,7 +79,7 @@ export class ControlServer implements OnApplicationBootstrap, BeforeApplicationS
   /** Stop accepting, tell every client, wait for them to go; sessions stay in Redis for resume. */
   async beforeApplicationShutdown(): Promise<void> {
     this.#tcp.stopAccepting();
-    const goodbye = encodePayload(MessageType.Disconnect, { reason: 'server shutting down' });
+    const goodbye = encodePayload(MessageType.Disconnect, { reason: 'server shutting down', retry: true });
     for (const connection of this.#tcp.connections) connection.end(MessageType.Disconnect, goodbye);
     await this.#tcp.drain(this.config.SHUTDOWN_GRACE_MS);
     await this.maintenance.close();

@@ -58,6 +58,8 @@ export interface ParticipantList {
 
 export interface Disconnect {
   reason: string;
+  /** Server only: the client should reconnect and resume (a restart, not a kick). */
+  retry: boolean;
 }
 
 export interface ChatMessage {

@@ -1,0 +1,96 @@
+import { EventEmitter } from 'node:events';
+import { connect, Socket } from 'node:net';
+import {
+  CONTROL_TO_CLIENT_LIMITS,
+  ControlMessageType,
+  ControlPayloads,
+  decodePayload,
+  encodeFrame,
+  encodePayload,
+  FrameDecoder,
+} from '@sapora/protocol';
+
+/** A decoded frame from the control service, typed by its frame type. */
+export type ControlFrame = {
+  [T in ControlMessageType]: { type: T; sequence: number; payload: ControlPayloads[T] };
+}[ControlMessageType];
+
+export interface ControlConnectionEvents {
+  frame: [ControlFrame];
+  /** The server sent bytes that are not valid frames; the connection is closed after this. */
+  error: [Error];
+  close: [];
+}
+
+/** One TCP connection to the control service: frames in, frames out, nothing more. */
+export class ControlConnection extends EventEmitter<ControlConnectionEvents> {
+  readonly #socket: Socket;
+  readonly #decoder = new FrameDecoder(CONTROL_TO_CLIENT_LIMITS);
+  #sequence = 0;
+  #closed = false;
+
+  private constructor(socket: Socket) {
+    super();
+    this.#socket = socket;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => {
+      this.#closed = true;
+      this.emit('close');
+    });
+  }
+
+  /** Opens a connection; rejects with a readable message when the server cannot be reached. */
+  static open(host: string, port: number, timeoutMs: number): Promise<ControlConnection> {
+    return new Promise((resolve, reject) => {
+      const socket = connect({ host, port });
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new Error(`cannot reach ${host}:${port}: no answer within ${timeoutMs} ms`));
+      }, timeoutMs);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        socket.removeAllListeners('error');
+        resolve(new ControlConnection(socket));
+      });
+      socket.once('error', (error: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        const reason = error.code === 'ECONNREFUSED' ? 'connection refused' : error.message;
+        reject(new Error(`cannot reach ${host}:${port}: ${reason}`));
+      });
+    });
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Sends a frame and returns its sequence number (to match the server's answer). */
+  send<T extends ControlMessageType>(type: T, payload: Partial<ControlPayloads[T]> = {}): number {
+    this.#sequence = (this.#sequence + 1) >>> 0 || 1;
+    if (!this.#closed) this.#socket.write(encodeFrame(type, this.#sequence, encodePayload(type, payload)));
+    return this.#sequence;
+  }
+
+  /** Closes after what was sent is flushed. */
+  end(): void {
+    this.#socket.end();
+  }
+
+  destroy(): void {
+    this.#socket.destroy();
+  }
+
+  #onData(chunk: Buffer): void {
+    try {
+      for (const frame of this.#decoder.push(chunk)) {
+        const type = frame.type as ControlMessageType;
+        this.emit('frame', { type, sequence: frame.sequence, payload: decodePayload(type, frame.payload) } as ControlFrame);
+      }
+    } catch (error) {
+      this.emit('error', error as Error);
+      this.#socket.destroy();
+    }
+  }
+}

@@ -1,0 +1,57 @@
+import { DeliveryStatus, encodeFrame, encodePayload, MessageType } from '../index';
+
+/** The hex examples of docs/PROTOCOL.md, encoded by the real code. */
+const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex').replace(/(..)(?!$)/g, '$1 ');
+const token = Buffer.from('000102030405060708090a0b0c0d0e0f', 'hex');
+
+describe('docs/PROTOCOL.md examples', () => {
+  it('join: REGISTER', () => {
+    const frame = encodeFrame(MessageType.Register, 1, encodePayload(MessageType.Register, { username: 'alice', meetingId: 'standup' }));
+    expect(hex(frame)).toBe('01 01 00 00 00 10 00 00 00 01 0a 05 61 6c 69 63 65 12 07 73 74 61 6e 64 75 70');
+  });
+
+  it('join: JOINED', () => {
+    const payload = encodePayload(MessageType.Joined, {
+      participantId: 'p1',
+      sessionToken: token,
+      meetingId: 'standup',
+      username: 'alice',
+      participants: {
+        meetingId: 'standup',
+        participants: [{ participantId: 'p1', username: 'alice', ip: '10.0.0.2', joinedAtMs: 1795550400000 }],
+      },
+      heartbeatIntervalMs: 3000,
+      idleTimeoutMs: 15000,
+      serverTimeMs: 1795550400000,
+    });
+    expect(hex(encodeFrame(MessageType.Joined, 1, payload))).toBe(
+      '01 05 00 00 00 5c 00 00 00 01 0a 02 70 31 12 10 00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d ' +
+        '0e 0f 1a 07 73 74 61 6e 64 75 70 22 05 61 6c 69 63 65 2a 27 0a 07 73 74 61 6e 64 75 70 12 ' +
+        '1c 0a 02 70 31 12 05 61 6c 69 63 65 1a 08 31 30 2e 30 2e 30 2e 32 30 80 9c 93 f9 a0 34 38 ' +
+        'b8 17 40 98 75 50 80 9c 93 f9 a0 34',
+    );
+  });
+
+  it('heartbeat', () => {
+    expect(hex(encodeFrame(MessageType.Heartbeat, 3))).toBe('01 02 00 00 00 00 00 00 00 03');
+  });
+
+  it('chat: CHAT_SEND, CHAT_MESSAGE, CHAT_DELIVERY', () => {
+    const send = encodeFrame(MessageType.ChatSend, 2, encodePayload(MessageType.ChatSend, { to: 'all', text: 'hello' }));
+    expect(hex(send)).toBe('01 10 00 00 00 0c 00 00 00 02 0a 03 61 6c 6c 12 05 68 65 6c 6c 6f');
+    const message = encodeFrame(
+      MessageType.ChatMessage,
+      3,
+      encodePayload(MessageType.ChatMessage, { messageId: 'm1', fromId: 'p1', from: 'alice', text: 'hello', sentAtMs: 1795550401000 }),
+    );
+    expect(hex(message)).toBe(
+      '01 11 00 00 00 1d 00 00 00 03 0a 02 6d 31 12 02 70 31 1a 05 61 6c 69 63 65 2a 05 68 65 6c ' + '6c 6f 30 e8 a3 93 f9 a0 34',
+    );
+    const delivery = encodeFrame(
+      MessageType.ChatDelivery,
+      4,
+      encodePayload(MessageType.ChatDelivery, { requestSequence: 2, status: DeliveryStatus.Delivered, messageId: 'm1', recipients: 2 }),
+    );
+    expect(hex(delivery)).toBe('01 12 00 00 00 0a 00 00 00 04 08 02 10 01 1a 02 6d 31 20 02');
+  });
+});

@@ -161,7 +161,7 @@ export function encodePayload<T extends ControlMessageType>(
 ): Uint8Array {
   const schema = schemaOf(type);
   if (schema === null) return new Uint8Array(0);
-  return schema.encode(schema.fromObject(payload as Record<string, unknown>)).finish();
+  return schema.encode(schema.fromObject(payload)).finish();
 }
 
 export function decodePayload<T extends ControlMessageType>(type: T, bytes: Uint8Array): ControlPayloads[T] {

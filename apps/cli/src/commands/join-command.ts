@@ -1,0 +1,97 @@
+import { createInterface } from 'node:readline';
+import { Session } from '@sapora/client';
+import { describeDelivery, diffParticipants, formatMessage, formatParticipants } from '../chat-format';
+import { CONNECTION_HELP, CONNECTION_OPTIONS, EXIT, joinOrExplain, parse, sessionOptions } from './common-options';
+
+export const JOIN_HELP = `sapora join --server HOST[:PORT] --name NAME [--meeting ID] [--passcode CODE]
+
+Joins a meeting and opens an interactive chat. Lines you type go to everyone.
+  /to NAME text   send privately to NAME (any letter case)
+  /users          list who is in the room
+  /help           these commands
+  /quit           leave (Ctrl-C and Ctrl-D leave too)
+
+${CONNECTION_HELP}
+
+Exit codes: 0 left normally, 1 could not join or lost the meeting, 64 bad usage.`;
+
+const COMMANDS_HELP = '/to NAME text · /users · /help · /quit';
+
+export async function joinCommand(args: string[]): Promise<number> {
+  const { values } = parse(args, CONNECTION_OPTIONS);
+  if (values.help) {
+    process.stdout.write(`${JOIN_HELP}\n`);
+    return EXIT.ok;
+  }
+  const options = sessionOptions(values);
+  const session = await joinOrExplain(options);
+  const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true;
+  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: interactive, prompt: '> ' });
+  const me = session.username;
+
+  // Prints above the prompt without mangling what the user is typing.
+  const print = (line: string): void => {
+    if (interactive) {
+      process.stdout.write(`\r\x1b[K${line}\n`);
+      rl.prompt(true);
+    } else {
+      process.stdout.write(`${line}\n`);
+    }
+  };
+
+  print(`Joined "${session.meetingId}" on ${options.host}:${options.port} as ${me}. ${COMMANDS_HELP}`);
+  print(formatParticipants(session.participants, me));
+  for (const message of session.history) print(formatMessage(message, me));
+
+  let known = session.participants;
+  session.on('participants', (participants) => {
+    diffParticipants(known, participants).forEach(print);
+    known = participants;
+  });
+  session.on('chat', (message) => print(formatMessage(message, me)));
+  session.on('error', (error) => print(`! ${error.message}`));
+  session.on('reconnecting', ({ attempt }) => print(`… connection lost; reconnecting (attempt ${attempt})`));
+  session.on('resumed', () => print('… reconnected'));
+  session.on('rejoined', () => print('… rejoined as a new session (the old one had timed out)'));
+
+  const finished = new Promise<number>((resolve) => {
+    session.once('closed', ({ reason, byServer }) => {
+      if (byServer) print(`Disconnected: ${reason}`);
+      rl.close();
+      resolve(byServer ? EXIT.error : EXIT.ok);
+    });
+  });
+
+  const leave = (): void => {
+    void session.leave();
+  };
+  rl.on('SIGINT', leave);
+  process.once('SIGINT', leave);
+  process.once('SIGTERM', leave);
+  rl.on('close', leave);
+  rl.on('line', (line) => void handleLine(session, line.trim(), print, leave));
+  if (interactive) rl.prompt();
+  return finished;
+}
+
+async function handleLine(session: Session, line: string, print: (line: string) => void, leave: () => void): Promise<void> {
+  if (line === '') return;
+  if (line === '/quit' || line === '/exit') return leave();
+  if (line === '/users') return print(formatParticipants(session.participants, session.username));
+  if (line === '/help') return print(COMMANDS_HELP);
+  let to = 'all';
+  let text = line;
+  if (line.startsWith('/to ')) {
+    const match = /^\/to\s+(\S+)\s+([\s\S]+)$/.exec(line);
+    if (match === null) return print('usage: /to NAME text');
+    [, to, text] = match;
+  } else if (line.startsWith('/')) {
+    return print(`unknown command ${line.split(/\s/)[0]}; ${COMMANDS_HELP}`);
+  }
+  try {
+    const delivery = await session.sendChat(to, text);
+    if (to !== 'all' || delivery.recipients === 0) print(`  (${describeDelivery(delivery)})`);
+  } catch (error) {
+    print(`! not sent: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+import { chatCommand } from './commands/chat-command';
+import { EXIT, UsageError } from './commands/common-options';
+import { joinCommand } from './commands/join-command';
+import { usersCommand } from './commands/users-command';
+
+const HELP = `sapora — conferencing on your local network
+
+Usage:
+  sapora join --server HOST[:PORT] --name NAME [--meeting ID]    interactive chat
+  sapora chat send --server HOST --name NAME [--to NAME] TEXT    send one message
+  sapora chat listen --server HOST --name NAME [--count N]       print messages as they come
+  sapora users --server HOST --name NAME [--meeting ID]          who is in the meeting
+
+"sapora COMMAND --help" tells more. Exit codes: 0 ok, 1 error, 2 no such user, 64 bad usage.`;
+
+const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
+  join: joinCommand,
+  chat: chatCommand,
+  users: usersCommand,
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    process.stdout.write(`${HELP}\n`);
+    return command === undefined ? EXIT.usage : EXIT.ok;
+  }
+  const run = COMMANDS[command];
+  if (run === undefined) throw new UsageError(`unknown command "${command}"`);
+  return run(args);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    const usage = error instanceof UsageError;
+    process.stderr.write(`sapora: ${(error as Error).message}\n${usage ? 'Try "sapora --help".\n' : ''}`);
+    process.exit(usage ? EXIT.usage : EXIT.error);
+  },
+);

@@ -1,0 +1,89 @@
+import { connect, Socket } from 'node:net';
+import { encodeFrame, FrameDecoder, FrameTooLargeError, IncompleteFrameTimeoutError } from '@sapora/protocol';
+import { FramedConnection } from './framed-connection';
+import { FramedTcpServer } from './framed-tcp-server';
+
+const LIMITS = new Map([
+  [1, 64],
+  [2, 1024],
+]);
+
+describe('FramedTcpServer and FramedConnection', () => {
+  let server: FramedTcpServer;
+  let port: number;
+  const connections: FramedConnection[] = [];
+
+  beforeEach(async () => {
+    server = new FramedTcpServer({ host: '127.0.0.1', port: 0, limits: LIMITS, incompleteFrameTimeoutMs: 150, maxSendBufferBytes: 256 * 1024 });
+    server.on('connection', (connection) => connections.push(connection));
+    port = (await server.listen()).port;
+  });
+
+  afterEach(async () => {
+    server.stopAccepting();
+    connections.forEach((connection) => connection.destroy());
+    connections.length = 0;
+    await server.drain(100);
+  });
+
+  async function client(): Promise<Socket> {
+    const socket = connect(port, '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    return socket;
+  }
+
+  async function waitForConnection(): Promise<FramedConnection> {
+    while (connections.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    return connections[0];
+  }
+
+  it('turns bytes into frames and answers with numbered frames', async () => {
+    const socket = await client();
+    const decoder = new FrameDecoder(LIMITS);
+    const answers: number[] = [];
+    socket.on('data', (chunk: Buffer) => decoder.push(chunk).forEach((frame) => answers.push(frame.sequence)));
+    const payloads: string[] = [];
+    const connection = await waitForConnection();
+    await new Promise<void>((resolve) => {
+      connection.on('frame', (frame) => {
+        payloads.push(frame.payload.toString());
+        connection.send(2, Buffer.from('ack'));
+        if (payloads.length === 2) resolve();
+      });
+      const bytes = Buffer.concat([encodeFrame(2, 1, Buffer.from('one')), encodeFrame(2, 2, Buffer.from('two'))]);
+      socket.write(bytes.subarray(0, 7));
+      setTimeout(() => socket.write(bytes.subarray(7)), 20);
+    });
+    expect(payloads).toEqual(['one', 'two']);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(answers).toEqual([1, 2]);
+    expect(connections[0].remoteAddress).toBe('127.0.0.1');
+    socket.destroy();
+  });
+
+  it('reports an oversize frame from its header and a frame left half sent', async () => {
+    const errors: Error[] = [];
+    server.on('connection', (connection) => connection.on('protocolError', (error) => errors.push(error)));
+    const big = await client();
+    big.write(encodeFrame(1, 1, Buffer.alloc(65)).subarray(0, 10));
+    const slow = await client();
+    slow.write(encodeFrame(2, 1, Buffer.alloc(10)).subarray(0, 12));
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(errors.some((error) => error instanceof FrameTooLargeError)).toBe(true);
+    expect(errors.some((error) => error instanceof IncompleteFrameTimeoutError)).toBe(true);
+    big.destroy();
+    slow.destroy();
+  });
+
+  it('stops accepting at once, and drain cuts off connections that outstay the grace', async () => {
+    const socket = await client();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    server.stopAccepting();
+    const refused = connect(port, '127.0.0.1');
+    await expect(new Promise((resolve, reject) => { refused.once('connect', resolve); refused.once('error', reject); })).rejects.toThrow(/ECONNREFUSED/);
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    await server.drain(50);
+    await closed;
+    expect(server.connections.size).toBe(0);
+  });
+});

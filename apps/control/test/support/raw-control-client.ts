@@ -32,7 +32,12 @@ export class RawControlClient {
 
   private constructor(socket: Socket) {
     this.socket = socket;
-    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
+    this.closed = new Promise((resolve) =>
+      socket.once('close', () => {
+        this.stopHeartbeats();
+        resolve();
+      }),
+    );
     socket.on('data', (chunk: Buffer) => {
       for (const frame of this.#decoder.push(chunk)) this.#receive(frame);
     });

@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..', '..');
@@ -8,25 +9,37 @@ export interface ServiceProcess {
   stop(): Promise<void>;
 }
 
-export async function startServiceProcess(app: string, env: Record<string, string>, readyPattern: RegExp): Promise<ServiceProcess> {
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** Starts apps/<app>/dist/main.js and waits until it accepts TCP connections on port. */
+export async function startServiceProcess(app: string, port: number, env: Record<string, string>): Promise<ServiceProcess> {
   const main = join(ROOT, 'apps', app, 'dist', 'main.js');
   const child: ChildProcess = spawn(process.execPath, [main], {
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await new Promise<void>((resolve, reject) => {
-    let output = '';
-    const timer = setTimeout(() => reject(new Error(`${app} did not start within 10 s:\n${output}`)), 10_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (readyPattern.test(output)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`${app} exited with ${code}:\n${output}`)));
-  });
+  let exitCode: number | null = null;
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', (code) => {
+      exitCode = code;
+      resolve();
+    }),
+  );
+  const deadline = Date.now() + 10_000;
+  while (!(await accepts(port))) {
+    if (exitCode !== null) throw new Error(`${app} exited with ${exitCode} before listening`);
+    if (Date.now() > deadline) throw new Error(`${app} did not listen on ${port} within 10 s`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   return {
     async stop(): Promise<void> {
       child.kill('SIGTERM');

@@ -18,7 +18,10 @@ export default [
       // Config classes annotate their types on purpose: class-transformer converts env strings
       // by the emitted design:type, which an inferred type does not produce.
       '@typescript-eslint/no-inferrable-types': 'off',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       // Apps may use libs; libs use only libs; no app reaches into another app; the client
       // library stays free of server-side libs so any tool can embed it.
       '@nx/enforce-module-boundaries': [
@@ -30,16 +33,32 @@ export default [
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib'] },
-            { sourceTag: 'scope:client', onlyDependOnLibsWithTags: ['scope:shared', 'scope:client'] },
-            { sourceTag: 'scope:server', onlyDependOnLibsWithTags: ['scope:shared', 'scope:server'] },
+            {
+              sourceTag: 'scope:client',
+              onlyDependOnLibsWithTags: ['scope:shared', 'scope:client'],
+            },
+            {
+              sourceTag: 'scope:server',
+              onlyDependOnLibsWithTags: ['scope:shared', 'scope:server'],
+            },
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
             {
               sourceTag: 'scope:testing',
-              onlyDependOnLibsWithTags: ['scope:shared', 'scope:server', 'scope:client', 'scope:testing'],
+              onlyDependOnLibsWithTags: [
+                'scope:shared',
+                'scope:server',
+                'scope:client',
+                'scope:testing',
+              ],
             },
             {
               sourceTag: 'scope:tools',
-              onlyDependOnLibsWithTags: ['scope:shared', 'scope:server', 'scope:client', 'scope:testing'],
+              onlyDependOnLibsWithTags: [
+                'scope:shared',
+                'scope:server',
+                'scope:client',
+                'scope:testing',
+              ],
             },
           ],
         },

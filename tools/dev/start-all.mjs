@@ -10,7 +10,10 @@ const root = join(import.meta.dirname, '..', '..');
 const services = readdirSync(join(root, 'apps'))
   .map((name) => ({ name, dir: join(root, 'apps', name) }))
   .filter(({ dir }) => existsSync(join(dir, 'package.json')))
-  .filter(({ dir }) => JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).sapora?.service === true);
+  .filter(
+    ({ dir }) =>
+      JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).sapora?.service === true,
+  );
 
 if (services.length === 0) {
   console.error('start-all: no services found under apps/');

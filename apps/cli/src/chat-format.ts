@@ -2,7 +2,9 @@ import { ChatDelivery, ChatMessage, DeliveryStatus, Participant } from '@sapora/
 
 function clock(ms: number): string {
   const time = new Date(ms);
-  return [time.getHours(), time.getMinutes(), time.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+  return [time.getHours(), time.getMinutes(), time.getSeconds()]
+    .map((n) => String(n).padStart(2, '0'))
+    .join(':');
 }
 
 /** One received message as a terminal line, from the point of view of `me`. */
@@ -17,7 +19,11 @@ export function formatMessage(message: ChatMessage, me: string): string {
 
 export function formatParticipants(participants: Participant[], me: string): string {
   const lines = participants.map((p) => {
-    const tags = [p.username.toLowerCase() === me.toLowerCase() ? 'you' : '', p.muted ? 'muted' : '', p.presenting ? 'presenting' : '']
+    const tags = [
+      p.username.toLowerCase() === me.toLowerCase() ? 'you' : '',
+      p.muted ? 'muted' : '',
+      p.presenting ? 'presenting' : '',
+    ]
       .filter(Boolean)
       .join(', ');
     return `  ${p.username} (${p.ip})${tags ? ` [${tags}]` : ''}`;
@@ -38,7 +44,9 @@ export function diffParticipants(before: Participant[], after: Participant[]): s
 export function describeDelivery(delivery: ChatDelivery): string {
   switch (delivery.status) {
     case DeliveryStatus.Delivered:
-      return delivery.to ? `delivered to ${delivery.to}` : `delivered to ${delivery.recipients} other(s)`;
+      return delivery.to
+        ? `delivered to ${delivery.to}`
+        : `delivered to ${delivery.recipients} other(s)`;
     case DeliveryStatus.NoSuchUser:
       return `no one called "${delivery.to}" is in this meeting`;
     case DeliveryStatus.NobodyElse:

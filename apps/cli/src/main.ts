@@ -35,7 +35,9 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
     const usage = error instanceof UsageError;
-    process.stderr.write(`sapora: ${(error as Error).message}\n${usage ? 'Try "sapora --help".\n' : ''}`);
+    process.stderr.write(
+      `sapora: ${(error as Error).message}\n${usage ? 'Try "sapora --help".\n' : ''}`,
+    );
     process.exit(usage ? EXIT.usage : EXIT.error);
   },
 );

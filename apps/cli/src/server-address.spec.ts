@@ -12,7 +12,10 @@ describe('parseServerAddress', () => {
     expect(parseServerAddress(text)).toEqual(expected);
   });
 
-  it.each(['', 'host:', 'host:99999', 'host:0', 'a:b:c:zz'])('refuses %p with a clear message', (text) => {
-    expect(() => parseServerAddress(text)).toThrow(/is not a (server address|port)/);
-  });
+  it.each(['', 'host:', 'host:99999', 'host:0', 'a:b:c:zz'])(
+    'refuses %p with a clear message',
+    (text) => {
+      expect(() => parseServerAddress(text)).toThrow(/is not a (server address|port)/);
+    },
+  );
 });

@@ -13,10 +13,12 @@ export function parseServerAddress(text: string): ServerAddress {
   const match = bracketed ?? plain;
   if (match === null) {
     // A bare IPv6 address has colons of its own and no port.
-    if (trimmed.includes(':') && /^[0-9a-f:]+$/i.test(trimmed)) return { host: trimmed, port: DEFAULT_PORTS.control };
+    if (trimmed.includes(':') && /^[0-9a-f:]+$/i.test(trimmed))
+      return { host: trimmed, port: DEFAULT_PORTS.control };
     throw new Error(`"${text}" is not a server address (HOST or HOST:PORT)`);
   }
   const port = match[2] === undefined ? DEFAULT_PORTS.control : Number(match[2]);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`"${match[2]}" is not a port (1-65535)`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new Error(`"${match[2]}" is not a port (1-65535)`);
   return { host: match[1], port };
 }

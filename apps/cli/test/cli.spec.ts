@@ -1,39 +1,36 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { freePort, startRedis, TestRedis, waitFor } from '@sapora/testing';
+import {
+  freePort,
+  NodeProcess,
+  runNode as run,
+  startRedis,
+  TestRedis,
+  waitFor,
+} from '@sapora/testing';
 
 /** The built CLI and the built control service, run as a person (or a script) would. */
 const CLI = join(__dirname, '..', 'dist', 'main.js');
 const CONTROL = join(__dirname, '..', '..', 'control', 'dist', 'main.js');
 
-interface Run {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function run(script: string, args: string[], env: Record<string, string> = {}): Run {
-  const child = spawn(process.execPath, [script, ...args], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return { child, output: () => output, exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
-}
-
 describe('sapora CLI', () => {
   let redis: TestRedis;
-  let control: Run;
+  let control: NodeProcess;
   let server: string;
 
   beforeAll(async () => {
     redis = await startRedis();
     const port = await freePort();
     server = `127.0.0.1:${port}`;
-    control = run(CONTROL, [], { REDIS_URL: redis.url, CONTROL_HOST: '127.0.0.1', CONTROL_PORT: String(port), NODE_ENV: 'production' });
-    await waitFor(() => /control listening/.test(control.output()), { timeoutMs: 10_000, what: 'control to listen' });
+    control = run(CONTROL, [], {
+      REDIS_URL: redis.url,
+      CONTROL_HOST: '127.0.0.1',
+      CONTROL_PORT: String(port),
+      NODE_ENV: 'production',
+    });
+    await waitFor(() => /control listening/.test(control.output()), {
+      timeoutMs: 10_000,
+      what: 'control to listen',
+    });
   });
 
   afterAll(async () => {
@@ -43,28 +40,69 @@ describe('sapora CLI', () => {
   });
 
   it('chats from a script: join reads lines, listen prints them, send reports delivery', async () => {
-    const listener = run(CLI, ['chat', 'listen', '--server', server, '--name', 'Bob', '--meeting', 'cli', '--count', '3', '--json']);
-    await waitFor(async () => {
-      const users = run(CLI, ['users', '--server', server, '--name', 'probe', '--meeting', 'cli', '--json']);
-      await users.exited;
-      return users.output().includes('"Bob"');
-    }, { timeoutMs: 10_000, what: 'Bob to be in the room' });
+    const listener = run(CLI, [
+      'chat',
+      'listen',
+      '--server',
+      server,
+      '--name',
+      'Bob',
+      '--meeting',
+      'cli',
+      '--count',
+      '3',
+      '--json',
+    ]);
+    await waitFor(
+      async () => {
+        const users = run(CLI, [
+          'users',
+          '--server',
+          server,
+          '--name',
+          'probe',
+          '--meeting',
+          'cli',
+          '--json',
+        ]);
+        await users.exited;
+        return users.output().includes('"Bob"');
+      },
+      { timeoutMs: 10_000, what: 'Bob to be in the room' },
+    );
 
     const alice = run(CLI, ['join', '--server', server, '--name', 'Alice', '--meeting', 'cli']);
     await waitFor(() => alice.output().includes('Joined "cli"'), { what: 'Alice to join' });
     alice.child.stdin!.write('hello from a pipe\n/to BOB just for you\n/users\n/to nobody hi\n');
-    await waitFor(() => alice.output().includes('no one called "nobody"'), { what: 'Alice to hear about nobody' });
+    await waitFor(() => alice.output().includes('no one called "nobody"'), {
+      what: 'Alice to hear about nobody',
+    });
     alice.child.stdin!.end();
     expect(await alice.exited).toBe(0);
     expect(alice.output()).toMatch(/Alice \(127\.0\.0\.1\) \[you\]/);
     expect(alice.output()).toMatch(/delivered to Bob/);
 
-    const sent = run(CLI, ['chat', 'send', '--server', server, '--name', 'Carol', '--meeting', 'cli', 'third', 'message']);
+    const sent = run(CLI, [
+      'chat',
+      'send',
+      '--server',
+      server,
+      '--name',
+      'Carol',
+      '--meeting',
+      'cli',
+      'third',
+      'message',
+    ]);
     expect(await sent.exited).toBe(0);
     expect(sent.output()).toMatch(/delivered to 1 other/);
 
     expect(await listener.exited).toBe(0);
-    const lines = listener.output().trim().split('\n').map((line) => JSON.parse(line) as { from: string; text: string; private: boolean });
+    const lines = listener
+      .output()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { from: string; text: string; private: boolean });
     expect(lines.map((m) => [m.from, m.text, m.private])).toEqual([
       ['Alice', 'hello from a pipe', false],
       ['Alice', 'just for you', true],
@@ -73,7 +111,19 @@ describe('sapora CLI', () => {
   }, 30_000);
 
   it('exits 2 for a private message to nobody, and explains usage and connection errors', async () => {
-    const nobody = run(CLI, ['chat', 'send', '--server', server, '--name', 'Dan', '--meeting', 'cli', '--to', 'ghost', 'boo']);
+    const nobody = run(CLI, [
+      'chat',
+      'send',
+      '--server',
+      server,
+      '--name',
+      'Dan',
+      '--meeting',
+      'cli',
+      '--to',
+      'ghost',
+      'boo',
+    ]);
     expect(await nobody.exited).toBe(2);
     expect(nobody.output()).toMatch(/no one called "ghost"/);
 
@@ -84,7 +134,9 @@ describe('sapora CLI', () => {
     const port = await freePort();
     const refused = run(CLI, ['users', '--server', `127.0.0.1:${port}`, '--name', 'Dan']);
     expect(await refused.exited).toBe(1);
-    expect(refused.output()).toMatch(new RegExp(`sapora: cannot reach 127\\.0\\.0\\.1:${port}: connection refused`));
+    expect(refused.output()).toMatch(
+      new RegExp(`sapora: cannot reach 127\\.0\\.0\\.1:${port}: connection refused`),
+    );
   });
 
   it('refuses a taken name with a clear message', async () => {

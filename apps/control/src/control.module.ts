@@ -1,5 +1,12 @@
 import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
-import { ChatHistory, createRedis, MaintenanceQueue, MembershipPublisher, Redis, RoomStore } from '@sapora/coordination';
+import {
+  ChatHistory,
+  createRedis,
+  MaintenanceQueue,
+  MembershipPublisher,
+  Redis,
+  RoomStore,
+} from '@sapora/coordination';
 import { Logger } from '@sapora/service-kit';
 import { ChatRouter } from './chat/chat-router';
 import { ControlConfig } from './config/control-config';
@@ -25,16 +32,33 @@ export class ControlModule {
       providers: [
         { provide: ControlConfig, useValue: config },
         { provide: LOGGER, useValue: logger },
-        { provide: REDIS, useFactory: () => createRedis(config.REDIS_URL, { name: 'sapora-control', forBullMq: true }) },
-        { provide: RoomStore, inject: [REDIS], useFactory: (redis: Redis) => new RoomStore(redis, config.IDLE_TIMEOUT_MS) },
-        { provide: ChatHistory, inject: [REDIS], useFactory: (redis: Redis) => new ChatHistory(redis) },
-        { provide: MembershipPublisher, useFactory: () => new MembershipPublisher(config.REDIS_URL) },
+        {
+          provide: REDIS,
+          useFactory: () =>
+            createRedis(config.REDIS_URL, { name: 'sapora-control', forBullMq: true }),
+        },
+        {
+          provide: RoomStore,
+          inject: [REDIS],
+          useFactory: (redis: Redis) => new RoomStore(redis, config.IDLE_TIMEOUT_MS),
+        },
+        {
+          provide: ChatHistory,
+          inject: [REDIS],
+          useFactory: (redis: Redis) => new ChatHistory(redis),
+        },
+        {
+          provide: MembershipPublisher,
+          useFactory: () => new MembershipPublisher(config.REDIS_URL),
+        },
         {
           provide: MaintenanceQueue,
           inject: [REDIS, MembershipService],
           useFactory: (redis: Redis, membership: MembershipService) =>
-            new MaintenanceQueue(redis, { sweepSessions: () => membership.expireSessions() }, (error) =>
-              logger.error({ err: error }, 'maintenance job failed'),
+            new MaintenanceQueue(
+              redis,
+              { sweepSessions: () => membership.expireSessions() },
+              (error) => logger.error({ err: error }, 'maintenance job failed'),
             ),
         },
         RoomDirectory,

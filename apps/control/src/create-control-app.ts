@@ -19,7 +19,9 @@ export async function createControlApp(
   options: { logger?: Logger } = {},
 ): Promise<ControlApp> {
   const config = checkControlConfig(loadConfig(ControlConfig, env));
-  const logger = options.logger ?? createLogger('control', { level: config.LOG_LEVEL, nodeEnv: config.NODE_ENV });
+  const logger =
+    options.logger ??
+    createLogger('control', { level: config.LOG_LEVEL, nodeEnv: config.NODE_ENV });
   const app = await NestFactory.createApplicationContext(ControlModule.register(config, logger), {
     logger: new NestPinoLogger(logger),
     abortOnError: false,

@@ -42,7 +42,9 @@ describe('control service: bad frames', () => {
     const client = await RawControlClient.connect(control.port);
     client.send(MessageType.ChatSend, { to: 'all', text: 'sneaky' });
     await expectFatal(client, ErrorCode.NotJoined);
-    expect(bystander.received.filter((frame) => frame.type === MessageType.ChatMessage)).toHaveLength(0);
+    expect(
+      bystander.received.filter((frame) => frame.type === MessageType.ChatMessage),
+    ).toHaveLength(0);
   });
 
   it('refuses an unknown frame type', async () => {
@@ -93,7 +95,10 @@ describe('control service: bad frames', () => {
 
   it('answers an invalid join with a clear, non-fatal refusal', async () => {
     const client = await RawControlClient.connect(control.port);
-    const sequence = client.send(MessageType.Register, { username: 'bad\u0007name', meetingId: 'lab' });
+    const sequence = client.send(MessageType.Register, {
+      username: 'bad\u0007name',
+      meetingId: 'lab',
+    });
     expect(await client.next(MessageType.Error)).toMatchObject({
       code: ErrorCode.InvalidRequest,
       message: 'username must not contain control characters',
@@ -111,9 +116,16 @@ describe('control service: bad frames', () => {
     const client = await RawControlClient.connect(control.port);
     await client.join('talker', 'lab');
     const long = client.send(MessageType.ChatSend, { to: 'all', text: 'é'.repeat(2049) });
-    expect(await client.next(MessageType.Error)).toMatchObject({ code: ErrorCode.TextTooLong, requestSequence: long, fatal: false });
+    expect(await client.next(MessageType.Error)).toMatchObject({
+      code: ErrorCode.TextTooLong,
+      requestSequence: long,
+      fatal: false,
+    });
     const empty = client.send(MessageType.ChatSend, { to: 'all', text: '' });
-    expect(await client.next(MessageType.Error)).toMatchObject({ code: ErrorCode.InvalidRequest, requestSequence: empty });
+    expect(await client.next(MessageType.Error)).toMatchObject({
+      code: ErrorCode.InvalidRequest,
+      requestSequence: empty,
+    });
     client.send(MessageType.ChatSend, { to: 'all', text: 'ok' });
     expect((await client.next(MessageType.ChatMessage)).text).toBe('ok');
     await bystander.next(MessageType.ChatMessage);
@@ -123,7 +135,8 @@ describe('control service: bad frames', () => {
   it('rate-limits a flood of chat with a clear error', async () => {
     const client = await RawControlClient.connect(control.port);
     await client.join('flooder', 'flood-room');
-    for (let i = 0; i < 40; i++) client.send(MessageType.ChatSend, { to: 'all', text: `spam ${i}` });
+    for (let i = 0; i < 40; i++)
+      client.send(MessageType.ChatSend, { to: 'all', text: `spam ${i}` });
     const error = await client.next(MessageType.Error);
     expect(error.code).toBe(ErrorCode.RateLimited);
     expect(error.message).toMatch(/too many messages; try again in \d+ ms/);

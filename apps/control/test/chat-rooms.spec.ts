@@ -1,4 +1,11 @@
-import { ChatMessage, DeliveryStatus, ErrorCode, SaporaError, Session, SessionOptions } from '@sapora/client';
+import {
+  ChatMessage,
+  DeliveryStatus,
+  ErrorCode,
+  SaporaError,
+  Session,
+  SessionOptions,
+} from '@sapora/client';
 import { InProcessService, startRedis, TestRedis, waitFor } from '@sapora/testing';
 import { ControlApp } from '../src/create-control-app';
 import { startControl } from './support/control-harness';
@@ -10,8 +17,18 @@ describe('control service with @sapora/client: rooms and chat', () => {
   const sessions: Session[] = [];
   const inbox = new Map<Session, ChatMessage[]>();
 
-  async function join(username: string, meetingId: string, extra: Partial<SessionOptions> = {}): Promise<Session> {
-    const session = new Session({ host: '127.0.0.1', port: control.port, username, meetingId, ...extra });
+  async function join(
+    username: string,
+    meetingId: string,
+    extra: Partial<SessionOptions> = {},
+  ): Promise<Session> {
+    const session = new Session({
+      host: '127.0.0.1',
+      port: control.port,
+      username,
+      meetingId,
+      ...extra,
+    });
     inbox.set(session, []);
     session.on('chat', (message) => inbox.get(session)!.push(message));
     await session.connect();
@@ -48,13 +65,24 @@ describe('control service with @sapora/client: rooms and chat', () => {
     expect(broadcast).toMatchObject({ status: DeliveryStatus.Delivered, recipients: 1 });
     await waitFor(() => texts(bob).includes('morning, team'), { what: 'Bob to get the broadcast' });
     const received = inbox.get(bob)!.find((message) => message.text === 'morning, team')!;
-    expect(received).toMatchObject({ from: 'Alice', to: '', private: false, messageId: broadcast.messageId });
+    expect(received).toMatchObject({
+      from: 'Alice',
+      to: '',
+      private: false,
+      messageId: broadcast.messageId,
+    });
     expect(Math.abs(received.sentAtMs - Date.now())).toBeLessThan(5_000);
 
     const whisper = await bob.sendChat('aLiCe', 'psst, just you');
     expect(whisper).toMatchObject({ status: DeliveryStatus.Delivered, recipients: 1, to: 'Alice' });
-    await waitFor(() => texts(alice).includes('psst, just you'), { what: 'Alice to get the private message' });
-    expect(inbox.get(alice)!.find((m) => m.text === 'psst, just you')).toMatchObject({ from: 'Bob', to: 'Alice', private: true });
+    await waitFor(() => texts(alice).includes('psst, just you'), {
+      what: 'Alice to get the private message',
+    });
+    expect(inbox.get(alice)!.find((m) => m.text === 'psst, just you')).toMatchObject({
+      from: 'Bob',
+      to: 'Alice',
+      private: true,
+    });
 
     const nobody = await alice.sendChat('Carol', 'are you there?');
     expect(nobody).toMatchObject({ status: DeliveryStatus.NoSuchUser, recipients: 0 });
@@ -76,7 +104,12 @@ describe('control service with @sapora/client: rooms and chat', () => {
 
   it('refuses a username already in the room, whatever its letter case, with a clear error', async () => {
     await join('Frank', 'clash');
-    const attempt = new Session({ host: '127.0.0.1', port: control.port, username: 'FRANK', meetingId: 'clash' });
+    const attempt = new Session({
+      host: '127.0.0.1',
+      port: control.port,
+      username: 'FRANK',
+      meetingId: 'clash',
+    });
     const error = (await attempt.connect().catch((e: unknown) => e)) as SaporaError;
     expect(error).toBeInstanceOf(SaporaError);
     expect(error.code).toBe(ErrorCode.UsernameTaken);
@@ -87,7 +120,13 @@ describe('control service with @sapora/client: rooms and chat', () => {
 
   it('holds the passcode the first participant set', async () => {
     await join('Host', 'locked', { passcode: 'open sesame' });
-    const wrong = new Session({ host: '127.0.0.1', port: control.port, username: 'Guest', meetingId: 'locked', passcode: 'nope' });
+    const wrong = new Session({
+      host: '127.0.0.1',
+      port: control.port,
+      username: 'Guest',
+      meetingId: 'locked',
+      passcode: 'nope',
+    });
     await expect(wrong.connect()).rejects.toMatchObject({ code: ErrorCode.WrongPasscode });
     await join('Guest', 'locked', { passcode: 'open sesame' });
   });
@@ -97,7 +136,9 @@ describe('control service with @sapora/client: rooms and chat', () => {
     const hank = await join('Hank', 'leaving');
     await waitFor(() => gina.participants.length === 2, { what: 'Gina to see Hank' });
     await hank.leave();
-    await waitFor(() => gina.participants.map((p) => p.username).join() === 'Gina', { what: 'Hank gone from the list' });
+    await waitFor(() => gina.participants.map((p) => p.username).join() === 'Gina', {
+      what: 'Hank gone from the list',
+    });
     await expect(hank.sendChat('all', 'ghost')).rejects.toBeInstanceOf(SaporaError);
   });
 });

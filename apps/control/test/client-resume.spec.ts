@@ -18,7 +18,12 @@ describe('control service with @sapora/client: surviving a restart', () => {
   });
 
   it('resumes the same place after the control service restarts; private history stays with its two ends', async () => {
-    const options = { host: '127.0.0.1', port: control.port, meetingId: 'ops', reconnectMaxDelayMs: 200 };
+    const options = {
+      host: '127.0.0.1',
+      port: control.port,
+      meetingId: 'ops',
+      reconnectMaxDelayMs: 200,
+    };
     const ivy = new Session({ ...options, username: 'Ivy' });
     const jon = new Session({ ...options, username: 'Jon' });
     const ken = new Session({ ...options, username: 'Ken' });
@@ -44,7 +49,9 @@ describe('control service with @sapora/client: surviving a restart', () => {
     expect(ivy.history.map((m) => m.text)).toEqual(['secret plan', 'hello ops']);
     expect(ken.history.map((m) => m.text)).toEqual(['hello ops']);
 
-    const after = new Promise<string>((resolve) => ivy.once('chat', (message) => resolve(message.text)));
+    const after = new Promise<string>((resolve) =>
+      ivy.once('chat', (message) => resolve(message.text)),
+    );
     await ken.sendChat('all', 'after the restart');
     expect(await after).toBe('after the restart');
     await Promise.all([ivy.leave(), jon.leave(), ken.leave()]);
@@ -52,10 +59,18 @@ describe('control service with @sapora/client: surviving a restart', () => {
 
   it('joins afresh when the session ended while the server was away', async () => {
     await control.stop();
-    const lucy = new Session({ host: '127.0.0.1', port: control.port, username: 'Lucy', meetingId: 'late', reconnectMaxDelayMs: 100 });
+    const lucy = new Session({
+      host: '127.0.0.1',
+      port: control.port,
+      username: 'Lucy',
+      meetingId: 'late',
+      reconnectMaxDelayMs: 100,
+    });
     await control.restart();
     const first = await lucy.connect();
-    const rejoined = new Promise<{ participantId: string; resumed: boolean }>((resolve) => lucy.once('rejoined', resolve));
+    const rejoined = new Promise<{ participantId: string; resumed: boolean }>((resolve) =>
+      lucy.once('rejoined', resolve),
+    );
     await control.stop();
     // Longer than the idle timeout: the sweeper of the next instance ends the session.
     await new Promise((resolve) => setTimeout(resolve, 2_500));

@@ -1,25 +1,16 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { MessageType } from '@sapora/protocol';
-import { freePort, startRedis, TestRedis } from '@sapora/testing';
+import { freePort, runNode, startRedis, TestRedis } from '@sapora/testing';
 import { RawControlClient } from './support/raw-control-client';
 
 /** The very command the container runs: node apps/control/dist/main.js (built by `nx build`). */
 const MAIN = join(__dirname, '..', 'dist', 'main.js');
 
-function run(env: Record<string, string>): { output: () => string; exited: Promise<number | null>; kill: (signal: NodeJS.Signals) => void } {
-  const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return {
-    output: () => output,
-    exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))),
-    kill: (signal) => child.kill(signal),
-  };
-}
-
-async function waitForOutput(read: () => string, pattern: RegExp, timeoutMs = 10_000): Promise<RegExpMatchArray> {
+async function waitForOutput(
+  read: () => string,
+  pattern: RegExp,
+  timeoutMs = 10_000,
+): Promise<RegExpMatchArray> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const match = read().match(pattern);
@@ -42,30 +33,52 @@ describe('control service: the built main.js', () => {
 
   it('says where it listens, serves a join, and stops cleanly on SIGTERM telling its clients', async () => {
     const port = await freePort();
-    const service = run({ REDIS_URL: redis.url, CONTROL_PORT: String(port), CONTROL_HOST: '127.0.0.1', NODE_ENV: 'production' });
-    const [line] = await waitForOutput(service.output, /^.*control listening on 127\.0\.0\.1:\d+ \(TCP\).*$/m);
+    const service = runNode(MAIN, [], {
+      REDIS_URL: redis.url,
+      CONTROL_PORT: String(port),
+      CONTROL_HOST: '127.0.0.1',
+      NODE_ENV: 'production',
+    });
+    const [line] = await waitForOutput(
+      service.output,
+      /^.*control listening on 127\.0\.0\.1:\d+ \(TCP\).*$/m,
+    );
     expect(JSON.parse(line)).toMatchObject({ service: 'control', port });
 
     const client = await RawControlClient.connect(port);
     const joined = await client.join('alice', 'main');
     expect(joined.meetingId).toBe('main');
 
-    service.kill('SIGTERM');
-    expect(await client.next(MessageType.Disconnect)).toEqual({ reason: 'server shutting down', retry: true });
+    service.child.kill('SIGTERM');
+    expect(await client.next(MessageType.Disconnect)).toEqual({
+      reason: 'server shutting down',
+      retry: true,
+    });
     expect(await service.exited).toBe(0);
     expect(service.output()).toMatch(/control stopped/);
     client.close();
   });
 
   it('refuses to start on a wrong variable, naming it', async () => {
-    const service = run({ REDIS_URL: redis.url, CONTROL_PORT: 'lots', HEARTBEAT_INTERVAL_MS: '3000', IDLE_TIMEOUT_MS: '1000' });
+    const service = runNode(MAIN, [], {
+      REDIS_URL: redis.url,
+      CONTROL_PORT: 'lots',
+      HEARTBEAT_INTERVAL_MS: '3000',
+      IDLE_TIMEOUT_MS: '1000',
+    });
     expect(await service.exited).toBe(78);
     expect(service.output()).toMatch(/CONTROL_PORT \("lots"\)/);
   });
 
   it('refuses an idle timeout shorter than the heartbeat', async () => {
-    const service = run({ REDIS_URL: redis.url, HEARTBEAT_INTERVAL_MS: '3000', IDLE_TIMEOUT_MS: '1000' });
+    const service = runNode(MAIN, [], {
+      REDIS_URL: redis.url,
+      HEARTBEAT_INTERVAL_MS: '3000',
+      IDLE_TIMEOUT_MS: '1000',
+    });
     expect(await service.exited).toBe(78);
-    expect(service.output()).toMatch(/IDLE_TIMEOUT_MS \(1000\): must be longer than HEARTBEAT_INTERVAL_MS \(3000\)/);
+    expect(service.output()).toMatch(
+      /IDLE_TIMEOUT_MS \(1000\): must be longer than HEARTBEAT_INTERVAL_MS \(3000\)/,
+    );
   });
 });

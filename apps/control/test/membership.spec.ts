@@ -1,7 +1,12 @@
 import { Controller, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { EventPattern, MicroserviceOptions } from '@nestjs/microservices';
-import { EventPatterns, MembershipEvent, RedisKeys, redisTransportOptions } from '@sapora/coordination';
+import {
+  EventPatterns,
+  MembershipEvent,
+  RedisKeys,
+  redisTransportOptions,
+} from '@sapora/coordination';
 import { ErrorCode, MessageType } from '@sapora/protocol';
 import { InProcessService, startRedis, TestRedis, waitFor } from '@sapora/testing';
 import Redis from 'ioredis';
@@ -60,14 +65,19 @@ describe('control service: membership, time-outs and clean-up', () => {
     ben.startHeartbeats(heartbeatMs);
     await ben.join('Ben', 'events');
 
-    const event = await waitFor(() => heard.find((e) => e.kind === 'joined' && e.username === 'Ben'), { what: 'joined event' });
+    const event = await waitFor(
+      () => heard.find((e) => e.kind === 'joined' && e.username === 'Ben'),
+      { what: 'joined event' },
+    );
     expect(event.meetingId).toBe('events');
     expect(event.token).toMatch(/^[0-9a-f]{32}$/);
     const lists = await waitFor(
       () => ann.received.filter((f) => f.type === MessageType.UserList).length >= 2 && ann.received,
       { what: 'two user lists for Ann' },
     );
-    const latest = lists.filter((f) => f.type === MessageType.UserList).at(-1)!.payload as { participants: { username: string; ip: string }[] };
+    const latest = lists.filter((f) => f.type === MessageType.UserList).at(-1)!.payload as {
+      participants: { username: string; ip: string }[];
+    };
     expect(latest.participants.map((p) => [p.username, p.ip])).toEqual([
       ['Ann', '127.0.0.1'],
       ['Ben', '127.0.0.1'],
@@ -79,9 +89,8 @@ describe('control service: membership, time-outs and clean-up', () => {
     expect(left.username).toBe('Ben');
     await waitFor(
       () => {
-        const lastList = ann.received.filter((f) => f.type === MessageType.UserList).at(-1)?.payload as
-          | { participants: { username: string }[] }
-          | undefined;
+        const lastList = ann.received.filter((f) => f.type === MessageType.UserList).at(-1)
+          ?.payload as { participants: { username: string }[] } | undefined;
         return lastList?.participants.length === 1;
       },
       { what: 'list without Ben' },
@@ -105,13 +114,14 @@ describe('control service: membership, time-outs and clean-up', () => {
     const elapsed = Date.now() - startedAt;
     expect(elapsed).toBeGreaterThanOrEqual(Number(FAST_TIMINGS.IDLE_TIMEOUT_MS) - 50);
 
-    const event = await waitFor(() => heard.find((e) => e.kind === 'timed_out'), { what: 'timed_out event' });
+    const event = await waitFor(() => heard.find((e) => e.kind === 'timed_out'), {
+      what: 'timed_out event',
+    });
     expect(event.username).toBe('silent');
     await waitFor(
       () => {
-        const lastList = stays.received.filter((f) => f.type === MessageType.UserList).at(-1)?.payload as
-          | { participants: { username: string }[] }
-          | undefined;
+        const lastList = stays.received.filter((f) => f.type === MessageType.UserList).at(-1)
+          ?.payload as { participants: { username: string }[] } | undefined;
         return lastList?.participants.map((p) => p.username).join() === 'stays';
       },
       { what: 'list without the silent client' },
@@ -127,14 +137,25 @@ describe('control service: membership, time-outs and clean-up', () => {
     await first.next(MessageType.ChatDelivery);
 
     const intruder = await RawControlClient.connect(control.port);
-    intruder.send(MessageType.Register, { username: 'intruder', meetingId: 'secret-room', passcode: 'guess' });
-    expect(await intruder.next(MessageType.Error)).toMatchObject({ code: ErrorCode.WrongPasscode, fatal: false });
+    intruder.send(MessageType.Register, {
+      username: 'intruder',
+      meetingId: 'secret-room',
+      passcode: 'guess',
+    });
+    expect(await intruder.next(MessageType.Error)).toMatchObject({
+      code: ErrorCode.WrongPasscode,
+      fatal: false,
+    });
     intruder.close();
 
-    expect(await redis.exists(RedisKeys.roomChat('secret-room'), RedisKeys.roomPasscode('secret-room'))).toBe(2);
+    expect(
+      await redis.exists(RedisKeys.roomChat('secret-room'), RedisKeys.roomPasscode('secret-room')),
+    ).toBe(2);
     first.send(MessageType.Disconnect);
     await first.closed;
-    await waitFor(async () => (await redis.exists(RedisKeys.roomMembers('secret-room'))) === 0, { what: 'room cleanup' });
+    await waitFor(async () => (await redis.exists(RedisKeys.roomMembers('secret-room'))) === 0, {
+      what: 'room cleanup',
+    });
     expect(
       await redis.exists(
         RedisKeys.roomNames('secret-room'),

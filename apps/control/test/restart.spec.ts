@@ -30,29 +30,55 @@ describe('control service: restart', () => {
     await ann.next(MessageType.ChatDelivery);
 
     const stopping = control.stop();
-    expect(await ann.next(MessageType.Disconnect)).toEqual({ reason: 'server shutting down', retry: true });
-    expect(await ben.next(MessageType.Disconnect)).toEqual({ reason: 'server shutting down', retry: true });
+    expect(await ann.next(MessageType.Disconnect)).toEqual({
+      reason: 'server shutting down',
+      retry: true,
+    });
+    expect(await ben.next(MessageType.Disconnect)).toEqual({
+      reason: 'server shutting down',
+      retry: true,
+    });
     await Promise.all([ann.closed, ben.closed, stopping]);
     ann.close();
     ben.close();
 
     await control.restart();
     const annAgain = await RawControlClient.connect(control.port);
-    annAgain.send(MessageType.Register, { username: 'ann', meetingId: 'restart', resumeToken: annJoined.sessionToken });
+    annAgain.send(MessageType.Register, {
+      username: 'ann',
+      meetingId: 'restart',
+      resumeToken: annJoined.sessionToken,
+    });
     const resumed = await annAgain.next(MessageType.Joined);
-    expect(resumed).toMatchObject({ resumed: true, participantId: annJoined.participantId, username: 'Ann' });
+    expect(resumed).toMatchObject({
+      resumed: true,
+      participantId: annJoined.participantId,
+      username: 'Ann',
+    });
     expect(resumed.sessionToken.equals(annJoined.sessionToken)).toBe(true);
     expect(resumed.participants.participants.map((p) => p.username)).toEqual(['Ann', 'Ben']);
     expect(resumed.history.map((m) => m.text)).toEqual(['before the restart']);
     annAgain.startHeartbeats(heartbeatMs);
 
     const benAgain = await RawControlClient.connect(control.port);
-    benAgain.send(MessageType.Register, { username: 'Ben', meetingId: 'restart', resumeToken: benJoined.sessionToken });
-    expect(await benAgain.next(MessageType.Joined)).toMatchObject({ resumed: true, participantId: benJoined.participantId });
+    benAgain.send(MessageType.Register, {
+      username: 'Ben',
+      meetingId: 'restart',
+      resumeToken: benJoined.sessionToken,
+    });
+    expect(await benAgain.next(MessageType.Joined)).toMatchObject({
+      resumed: true,
+      participantId: benJoined.participantId,
+    });
     benAgain.startHeartbeats(heartbeatMs);
 
     benAgain.send(MessageType.ChatSend, { to: 'ANN', text: 'welcome back' });
-    expect(await annAgain.next(MessageType.ChatMessage)).toMatchObject({ from: 'Ben', to: 'Ann', text: 'welcome back', private: true });
+    expect(await annAgain.next(MessageType.ChatMessage)).toMatchObject({
+      from: 'Ben',
+      to: 'Ann',
+      text: 'welcome back',
+      private: true,
+    });
     annAgain.close();
     benAgain.close();
   });

@@ -14,6 +14,6 @@ export class SaporaError extends Error {
 
   /** The code's name, e.g. "UsernameTaken", for logs and messages. */
   get codeName(): string {
-    return (ErrorCode[this.code]) ?? `code ${this.code}`;
+    return ErrorCode[this.code] ?? `code ${this.code}`;
   }
 }

@@ -20,7 +20,8 @@ class ScriptedServer {
   readonly sockets: Socket[] = [];
   readonly server: Server;
   joins = 0;
-  onRegister: (socket: Socket, frame: Frame) => void = (socket, frame) => this.acceptJoin(socket, frame);
+  onRegister: (socket: Socket, frame: Frame) => void = (socket, frame) =>
+    this.acceptJoin(socket, frame);
 
   constructor() {
     this.server = createServer((socket) => {
@@ -53,7 +54,10 @@ class ScriptedServer {
           sessionToken: Buffer.alloc(16, 0xab),
           meetingId: 'default',
           username: 'tester',
-          participants: { meetingId: 'default', participants: [{ participantId: 'p1', username: 'tester' }] },
+          participants: {
+            meetingId: 'default',
+            participants: [{ participantId: 'p1', username: 'tester' }],
+          },
           heartbeatIntervalMs: 40,
           idleTimeoutMs: 10_000,
         }),
@@ -109,7 +113,11 @@ describe('Session against a scripted server', () => {
         encodeFrame(
           MessageType.Error,
           1,
-          encodePayload(MessageType.Error, { code: ErrorCode.WrongPasscode, message: 'wrong passcode', requestSequence: frame.sequence }),
+          encodePayload(MessageType.Error, {
+            code: ErrorCode.WrongPasscode,
+            message: 'wrong passcode',
+            requestSequence: frame.sequence,
+          }),
         ),
       );
     const session = new Session({ host: '127.0.0.1', port, username: 'tester', passcode: 'x' });
@@ -122,11 +130,18 @@ describe('Session against a scripted server', () => {
   it('explains an unreachable server', async () => {
     await server.close();
     const session = new Session({ host: '127.0.0.1', port, username: 'tester' });
-    await expect(session.connect()).rejects.toThrow(`cannot reach 127.0.0.1:${port}: connection refused`);
+    await expect(session.connect()).rejects.toThrow(
+      `cannot reach 127.0.0.1:${port}: connection refused`,
+    );
   });
 
   it('reconnects with its token after the connection drops', async () => {
-    const session = new Session({ host: '127.0.0.1', port, username: 'tester', reconnectMaxDelayMs: 50 });
+    const session = new Session({
+      host: '127.0.0.1',
+      port,
+      username: 'tester',
+      reconnectMaxDelayMs: 50,
+    });
     await session.connect();
     const resumed = new Promise((resolve) => session.once('rejoined', resolve));
     server.sockets[0].destroy();
@@ -138,17 +153,35 @@ describe('Session against a scripted server', () => {
   });
 
   it('does not come back after a DISCONNECT without retry', async () => {
-    const session = new Session({ host: '127.0.0.1', port, username: 'tester', reconnectMaxDelayMs: 20 });
+    const session = new Session({
+      host: '127.0.0.1',
+      port,
+      username: 'tester',
+      reconnectMaxDelayMs: 20,
+    });
     await session.connect();
-    const closed = new Promise<{ reason: string; byServer: boolean }>((resolve) => session.once('closed', resolve));
-    server.sockets[0].write(encodeFrame(MessageType.Disconnect, 2, encodePayload(MessageType.Disconnect, { reason: 'kicked' })));
+    const closed = new Promise<{ reason: string; byServer: boolean }>((resolve) =>
+      session.once('closed', resolve),
+    );
+    server.sockets[0].write(
+      encodeFrame(
+        MessageType.Disconnect,
+        2,
+        encodePayload(MessageType.Disconnect, { reason: 'kicked' }),
+      ),
+    );
     expect(await closed).toEqual({ reason: 'kicked', byServer: true });
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(server.joins).toBe(1);
   });
 
   it('survives bytes that are not frames: an error event, then a reconnect', async () => {
-    const session = new Session({ host: '127.0.0.1', port, username: 'tester', reconnectMaxDelayMs: 20 });
+    const session = new Session({
+      host: '127.0.0.1',
+      port,
+      username: 'tester',
+      reconnectMaxDelayMs: 20,
+    });
     const errors: Error[] = [];
     session.on('error', (error) => errors.push(error));
     await session.connect();
@@ -161,7 +194,9 @@ describe('Session against a scripted server', () => {
   it('refuses chat over 4 KB locally, and rejects pending sends when the connection closes', async () => {
     const session = new Session({ host: '127.0.0.1', port, username: 'tester', reconnect: false });
     await session.connect();
-    await expect(session.sendChat('all', 'x'.repeat(4097))).rejects.toMatchObject({ code: ErrorCode.TextTooLong });
+    await expect(session.sendChat('all', 'x'.repeat(4097))).rejects.toMatchObject({
+      code: ErrorCode.TextTooLong,
+    });
     const pending = session.sendChat('all', 'never answered');
     server.sockets[0].destroy();
     await expect(pending).rejects.toThrow(/connection closed/);

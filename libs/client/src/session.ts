@@ -118,7 +118,8 @@ export class Session extends EventEmitter<SessionEvents> {
 
   /** Connects and joins; rejects with a SaporaError (code and message) when refused. */
   async connect(): Promise<JoinInfo> {
-    if (this.#state !== 'idle') throw new Error(`session is ${this.#state}; connect() is called once`);
+    if (this.#state !== 'idle')
+      throw new Error(`session is ${this.#state}; connect() is called once`);
     this.#state = 'joining';
     try {
       const info = await this.#openAndJoin(null);
@@ -135,7 +136,10 @@ export class Session extends EventEmitter<SessionEvents> {
     const bytes = Buffer.byteLength(text, 'utf8');
     if (bytes > CHAT_TEXT_MAX_BYTES) {
       return Promise.reject(
-        new SaporaError(ErrorCode.TextTooLong, `message is ${bytes} bytes, over the limit of ${CHAT_TEXT_MAX_BYTES}`),
+        new SaporaError(
+          ErrorCode.TextTooLong,
+          `message is ${bytes} bytes, over the limit of ${CHAT_TEXT_MAX_BYTES}`,
+        ),
       );
     }
     const connection = this.#connection;
@@ -187,13 +191,19 @@ export class Session extends EventEmitter<SessionEvents> {
       });
       const onFrame = (frame: ControlFrame): void => {
         if (frame.type === MessageType.Joined) settle(() => resolve(frame.payload));
-        else if (frame.type === MessageType.Error && (frame.payload.requestSequence === sequence || frame.payload.fatal)) {
+        else if (
+          frame.type === MessageType.Error &&
+          (frame.payload.requestSequence === sequence || frame.payload.fatal)
+        ) {
           const { code, message, fatal } = frame.payload;
           settle(() => reject(new SaporaError(code, message, fatal)));
           connection.destroy();
         }
       };
-      const onClose = (): void => settle(() => reject(new Error(`${host}:${port} closed the connection before the join was answered`)));
+      const onClose = (): void =>
+        settle(() =>
+          reject(new Error(`${host}:${port} closed the connection before the join was answered`)),
+        );
       const settle = (done: () => void): void => {
         clearTimeout(timer);
         connection.off('frame', onFrame);
@@ -253,7 +263,8 @@ export class Session extends EventEmitter<SessionEvents> {
         return;
       }
       case MessageType.Disconnect:
-        if (!frame.payload.retry) this.#finish(frame.payload.reason || 'disconnected by the server', true);
+        if (!frame.payload.retry)
+          this.#finish(frame.payload.reason || 'disconnected by the server', true);
         connection.destroy();
         return;
       default:
@@ -264,7 +275,9 @@ export class Session extends EventEmitter<SessionEvents> {
   #onClose(connection: ControlConnection): void {
     if (connection !== this.#connection) return;
     this.#stopHeartbeats();
-    this.#rejectPending(new SaporaError(ErrorCode.Unspecified, 'connection closed before the server answered'));
+    this.#rejectPending(
+      new SaporaError(ErrorCode.Unspecified, 'connection closed before the server answered'),
+    );
     if (this.#state !== 'joined') return;
     if (!this.#options.reconnect) {
       this.#finish('connection lost', true);
@@ -306,7 +319,8 @@ export class Session extends EventEmitter<SessionEvents> {
     try {
       return await this.#openAndJoin(this.#info?.sessionToken ?? null);
     } catch (error) {
-      if (error instanceof SaporaError && error.code === ErrorCode.SessionExpired) return this.#openAndJoin(null);
+      if (error instanceof SaporaError && error.code === ErrorCode.SessionExpired)
+        return this.#openAndJoin(null);
       throw error;
     }
   }

@@ -2,3 +2,4 @@ export * from './free-port';
 export * from './redis-server';
 export * from './wait-for';
 export * from './in-process-service';
+export * from './node-process';

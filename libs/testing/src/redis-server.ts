@@ -26,7 +26,8 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
       socket.once('error', () => resolve(false));
     });
     if (ok) return;
-    if (Date.now() > deadline) throw new Error(`redis-server did not listen on ${port} within ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`redis-server did not listen on ${port} within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
@@ -55,12 +56,25 @@ async function spawnRedisServer(): Promise<TestRedis> {
   const dir = await mkdtemp(join(tmpdir(), 'sapora-redis-'));
   const child: ChildProcess = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
+    ],
     { stdio: 'ignore' },
   );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const failed = new Promise<never>((_, reject) =>
-    child.once('error', (error) => reject(new Error(`cannot run redis-server (is it installed?): ${error.message}`))),
+    child.once('error', (error) =>
+      reject(new Error(`cannot run redis-server (is it installed?): ${error.message}`)),
+    ),
   );
   await Promise.race([waitForPort(port, 10_000), failed]);
   return {

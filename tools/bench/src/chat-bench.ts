@@ -26,7 +26,12 @@ interface RoomResult {
 async function joinRoom(port: number, n: number, joins: Samples): Promise<Session[]> {
   const sessions: Session[] = [];
   for (let i = 0; i < n; i++) {
-    const session = new Session({ host: '127.0.0.1', port, username: `user${i}`, meetingId: `bench-${n}` });
+    const session = new Session({
+      host: '127.0.0.1',
+      port,
+      username: `user${i}`,
+      meetingId: `bench-${n}`,
+    });
     const started = performance.now();
     await session.connect();
     joins.add(performance.now() - started);
@@ -45,7 +50,8 @@ async function measureRoom(port: number, n: number, joins: Samples): Promise<Roo
     session.on('chat', (message) => {
       if (message.from === session.username) return;
       const sent = sentAt.get(message.text);
-      if (sent !== undefined && message.text.startsWith('paced')) latency.add(performance.now() - sent);
+      if (sent !== undefined && message.text.startsWith('paced'))
+        latency.add(performance.now() - sent);
       delivered++;
       onDelivery?.();
     }),
@@ -58,15 +64,22 @@ async function measureRoom(port: number, n: number, joins: Samples): Promise<Roo
     void sessions[i % n].sendChat('all', text);
     await new Promise((resolve) => setTimeout(resolve, PACE_MS));
   }
-  await waitForDeliveries(() => delivered >= PACED_MESSAGES * (n - 1), (fn) => (onDelivery = fn));
+  await waitForDeliveries(
+    () => delivered >= PACED_MESSAGES * (n - 1),
+    (fn) => (onDelivery = fn),
+  );
 
   // Burst: as fast as the senders can write; the clock stops when every member has every message.
   delivered = 0;
   const started = performance.now();
   const confirmations: Promise<unknown>[] = [];
-  for (let i = 0; i < BURST_MESSAGES; i++) confirmations.push(sessions[i % n].sendChat('all', `burst ${i}`));
+  for (let i = 0; i < BURST_MESSAGES; i++)
+    confirmations.push(sessions[i % n].sendChat('all', `burst ${i}`));
   await Promise.all(confirmations);
-  await waitForDeliveries(() => delivered >= BURST_MESSAGES * (n - 1), (fn) => (onDelivery = fn));
+  await waitForDeliveries(
+    () => delivered >= BURST_MESSAGES * (n - 1),
+    (fn) => (onDelivery = fn),
+  );
   const seconds = (performance.now() - started) / 1000;
 
   await Promise.all(sessions.map((session) => session.leave()));
@@ -78,9 +91,15 @@ async function measureRoom(port: number, n: number, joins: Samples): Promise<Roo
   };
 }
 
-function waitForDeliveries(done: () => boolean, setHook: (hook: (() => void) | null) => void): Promise<void> {
+function waitForDeliveries(
+  done: () => boolean,
+  setHook: (hook: (() => void) | null) => void,
+): Promise<void> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('messages were lost: not every delivery arrived within 30 s')), 30_000);
+    const timer = setTimeout(
+      () => reject(new Error('messages were lost: not every delivery arrived within 30 s')),
+      30_000,
+    );
     const check = (): void => {
       if (!done()) return;
       clearTimeout(timer);
@@ -117,12 +136,16 @@ async function main(): Promise<void> {
       );
     }
     const join = joins.summary();
-    console.log(`joins: ${join.count}, p50 ${join.p50.toFixed(2)} ms, p99 ${join.p99.toFixed(2)} ms, max ${join.max.toFixed(2)} ms`);
+    console.log(
+      `joins: ${join.count}, p50 ${join.p50.toFixed(2)} ms, p99 ${join.p99.toFixed(2)} ms, max ${join.max.toFixed(2)} ms`,
+    );
     for (const result of results) {
       console.log(figure(`chat.n${result.n}.p50_ms`, result.latency.p50, 'ms'));
       console.log(figure(`chat.n${result.n}.p99_ms`, result.latency.p99, 'ms'));
       console.log(figure(`chat.n${result.n}.messages_per_s`, result.messagesPerSecond, 'msg/s', 0));
-      console.log(figure(`chat.n${result.n}.deliveries_per_s`, result.deliveriesPerSecond, 'deliveries/s', 0));
+      console.log(
+        figure(`chat.n${result.n}.deliveries_per_s`, result.deliveriesPerSecond, 'deliveries/s', 0),
+      );
     }
     console.log(figure('join.p50_ms', join.p50, 'ms'));
     console.log(figure('join.p99_ms', join.p99, 'ms'));

@@ -21,7 +21,11 @@ function accepts(port: number): Promise<boolean> {
 }
 
 /** Starts apps/<app>/dist/main.js and waits until it accepts TCP connections on port. */
-export async function startServiceProcess(app: string, port: number, env: Record<string, string>): Promise<ServiceProcess> {
+export async function startServiceProcess(
+  app: string,
+  port: number,
+  env: Record<string, string>,
+): Promise<ServiceProcess> {
   const main = join(ROOT, 'apps', app, 'dist', 'main.js');
   const child: ChildProcess = spawn(process.execPath, [main], {
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', ...env },

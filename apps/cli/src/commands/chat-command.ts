@@ -1,6 +1,14 @@
 import { DeliveryStatus } from '@sapora/client';
 import { describeDelivery, formatMessage } from '../chat-format';
-import { CONNECTION_HELP, CONNECTION_OPTIONS, EXIT, joinOrExplain, parse, sessionOptions, UsageError } from './common-options';
+import {
+  CONNECTION_HELP,
+  CONNECTION_OPTIONS,
+  EXIT,
+  joinOrExplain,
+  parse,
+  sessionOptions,
+  UsageError,
+} from './common-options';
 
 export const CHAT_HELP = `sapora chat send --server HOST --name NAME [--meeting ID] [--to NAME] TEXT...
 sapora chat listen --server HOST --name NAME [--meeting ID] [--count N] [--json]
@@ -45,7 +53,11 @@ async function send(args: string[]): Promise<number> {
 }
 
 async function listen(args: string[]): Promise<number> {
-  const { values } = parse(args, { ...CONNECTION_OPTIONS, count: { type: 'string' }, json: { type: 'boolean' } });
+  const { values } = parse(args, {
+    ...CONNECTION_OPTIONS,
+    count: { type: 'string' },
+    json: { type: 'boolean' },
+  });
   if (values.help) {
     process.stdout.write(`${CHAT_HELP}\n`);
     return EXIT.ok;
@@ -59,7 +71,9 @@ async function listen(args: string[]): Promise<number> {
       void session.leave().then(() => resolve(code));
     };
     session.on('chat', (message) => {
-      process.stdout.write(`${values.json ? JSON.stringify(message) : formatMessage(message, session.username)}\n`);
+      process.stdout.write(
+        `${values.json ? JSON.stringify(message) : formatMessage(message, session.username)}\n`,
+      );
       if (++received >= count) stop(EXIT.ok);
     });
     session.once('closed', ({ reason, byServer }) => {

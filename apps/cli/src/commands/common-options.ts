@@ -24,7 +24,9 @@ export const CONNECTION_HELP = `  -s, --server HOST[:PORT]  the Sapora server (c
 export function parse<O extends NonNullable<ParseArgsConfig['options']>>(
   args: string[],
   options: O,
-): ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>> {
+): ReturnType<
+  typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>
+> {
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (error) {
@@ -32,7 +34,12 @@ export function parse<O extends NonNullable<ParseArgsConfig['options']>>(
   }
 }
 
-export function sessionOptions(values: { server?: string; name?: string; meeting?: string; passcode?: string }): SessionOptions {
+export function sessionOptions(values: {
+  server?: string;
+  name?: string;
+  meeting?: string;
+  passcode?: string;
+}): SessionOptions {
   if (!values.server) throw new UsageError('--server is required (e.g. --server 192.168.1.10)');
   if (!values.name) throw new UsageError('--name is required');
   const { host, port } = parseServerAddress(values.server);

@@ -1,7 +1,19 @@
 import { createInterface } from 'node:readline';
 import { Session } from '@sapora/client';
-import { describeDelivery, diffParticipants, formatMessage, formatParticipants } from '../chat-format';
-import { CONNECTION_HELP, CONNECTION_OPTIONS, EXIT, joinOrExplain, parse, sessionOptions } from './common-options';
+import {
+  describeDelivery,
+  diffParticipants,
+  formatMessage,
+  formatParticipants,
+} from '../chat-format';
+import {
+  CONNECTION_HELP,
+  CONNECTION_OPTIONS,
+  EXIT,
+  joinOrExplain,
+  parse,
+  sessionOptions,
+} from './common-options';
 
 export const JOIN_HELP = `sapora join --server HOST[:PORT] --name NAME [--meeting ID] [--passcode CODE]
 
@@ -26,7 +38,12 @@ export async function joinCommand(args: string[]): Promise<number> {
   const options = sessionOptions(values);
   const session = await joinOrExplain(options);
   const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true;
-  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: interactive, prompt: '> ' });
+  const rl = createInterface({
+    input: process.stdin,
+    output: process.stdout,
+    terminal: interactive,
+    prompt: '> ',
+  });
   const me = session.username;
 
   // Prints above the prompt without mangling what the user is typing.
@@ -39,7 +56,9 @@ export async function joinCommand(args: string[]): Promise<number> {
     }
   };
 
-  print(`Joined "${session.meetingId}" on ${options.host}:${options.port} as ${me}. ${COMMANDS_HELP}`);
+  print(
+    `Joined "${session.meetingId}" on ${options.host}:${options.port} as ${me}. ${COMMANDS_HELP}`,
+  );
   print(formatParticipants(session.participants, me));
   for (const message of session.history) print(formatMessage(message, me));
 
@@ -50,7 +69,9 @@ export async function joinCommand(args: string[]): Promise<number> {
   });
   session.on('chat', (message) => print(formatMessage(message, me)));
   session.on('error', (error) => print(`! ${error.message}`));
-  session.on('reconnecting', ({ attempt }) => print(`… connection lost; reconnecting (attempt ${attempt})`));
+  session.on('reconnecting', ({ attempt }) =>
+    print(`… connection lost; reconnecting (attempt ${attempt})`),
+  );
   session.on('resumed', () => print('… reconnected'));
   session.on('rejoined', () => print('… rejoined as a new session (the old one had timed out)'));
 
@@ -74,7 +95,12 @@ export async function joinCommand(args: string[]): Promise<number> {
   return finished;
 }
 
-async function handleLine(session: Session, line: string, print: (line: string) => void, leave: () => void): Promise<void> {
+async function handleLine(
+  session: Session,
+  line: string,
+  print: (line: string) => void,
+  leave: () => void,
+): Promise<void> {
   if (line === '') return;
   if (line === '/quit' || line === '/exit') return leave();
   if (line === '/users') return print(formatParticipants(session.participants, session.username));

@@ -1,5 +1,12 @@
 import { formatParticipants } from '../chat-format';
-import { CONNECTION_HELP, CONNECTION_OPTIONS, EXIT, joinOrExplain, parse, sessionOptions } from './common-options';
+import {
+  CONNECTION_HELP,
+  CONNECTION_OPTIONS,
+  EXIT,
+  joinOrExplain,
+  parse,
+  sessionOptions,
+} from './common-options';
 
 export const USERS_HELP = `sapora users --server HOST --name NAME [--meeting ID] [--json]
 
@@ -16,7 +23,9 @@ export async function usersCommand(args: string[]): Promise<number> {
   }
   const session = await joinOrExplain(sessionOptions(values));
   const others = session.participants;
-  process.stdout.write(`${values.json ? JSON.stringify(others) : formatParticipants(others, session.username)}\n`);
+  process.stdout.write(
+    `${values.json ? JSON.stringify(others) : formatParticipants(others, session.username)}\n`,
+  );
   await session.leave();
   return EXIT.ok;
 }

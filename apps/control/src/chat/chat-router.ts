@@ -26,11 +26,19 @@ export class ChatRouter {
   async send(sender: ConnectedParticipant, request: ChatSend, sequence: number): Promise<void> {
     const problem = checkChatSend(request);
     if (problem !== null) {
-      sender.sendError(problem.code === 'TEXT_TOO_LONG' ? ErrorCode.TextTooLong : ErrorCode.InvalidRequest, problem.message, sequence);
+      sender.sendError(
+        problem.code === 'TEXT_TOO_LONG' ? ErrorCode.TextTooLong : ErrorCode.InvalidRequest,
+        problem.message,
+        sequence,
+      );
       return;
     }
     if (!sender.chatBucket.take()) {
-      sender.sendError(ErrorCode.RateLimited, `too many messages; try again in ${sender.chatBucket.waitMs()} ms`, sequence);
+      sender.sendError(
+        ErrorCode.RateLimited,
+        `too many messages; try again in ${sender.chatBucket.waitMs()} ms`,
+        sequence,
+      );
       return;
     }
     if (EVERYONE.test(request.to)) await this.#broadcast(sender, request.text, sequence);
@@ -47,16 +55,30 @@ export class ChatRouter {
       participant.connection.send(MessageType.ChatMessage, payload);
       if (participant !== sender) recipients++;
     }
-    this.#confirm(sender, sequence, recipients > 0 ? DeliveryStatus.Delivered : DeliveryStatus.NobodyElse, message, recipients);
+    this.#confirm(
+      sender,
+      sequence,
+      recipients > 0 ? DeliveryStatus.Delivered : DeliveryStatus.NobodyElse,
+      message,
+      recipients,
+    );
     await stored;
   }
 
-  async #private(sender: ConnectedParticipant, to: string, text: string, sequence: number): Promise<void> {
+  async #private(
+    sender: ConnectedParticipant,
+    to: string,
+    text: string,
+    sequence: number,
+  ): Promise<void> {
     const { meetingId } = sender.member;
     const local = this.directory.findByName(meetingId, to);
     // Someone reconnecting is still a member: the message waits for them in the history.
     const member =
-      local?.member ?? (await this.store.members(meetingId)).find((m) => m.username.toLowerCase() === to.toLowerCase());
+      local?.member ??
+      (await this.store.members(meetingId)).find(
+        (m) => m.username.toLowerCase() === to.toLowerCase(),
+      );
     if (member === undefined) {
       this.#confirm(sender, sequence, DeliveryStatus.NoSuchUser, { messageId: '', to }, 0);
       return;
@@ -65,13 +87,22 @@ export class ChatRouter {
     const payload = encodePayload(MessageType.ChatMessage, message);
     const stored = this.history.append(meetingId, message);
     sender.connection.send(MessageType.ChatMessage, payload);
-    if (local !== undefined && local !== sender) local.connection.send(MessageType.ChatMessage, payload);
+    if (local !== undefined && local !== sender)
+      local.connection.send(MessageType.ChatMessage, payload);
     this.#confirm(sender, sequence, DeliveryStatus.Delivered, message, local !== undefined ? 1 : 0);
-    this.logger.debug({ meetingId, from: sender.member.username, to: member.username }, 'private message');
+    this.logger.debug(
+      { meetingId, from: sender.member.username, to: member.username },
+      'private message',
+    );
     await stored;
   }
 
-  #message(sender: ConnectedParticipant, text: string, to: string, toId: string): StoredChatMessage {
+  #message(
+    sender: ConnectedParticipant,
+    text: string,
+    to: string,
+    toId: string,
+  ): StoredChatMessage {
     return {
       messageId: randomUUID(),
       fromId: sender.member.participantId,
@@ -93,7 +124,13 @@ export class ChatRouter {
   ): void {
     sender.connection.send(
       MessageType.ChatDelivery,
-      encodePayload(MessageType.ChatDelivery, { requestSequence, status, messageId: message.messageId, recipients, to: message.to }),
+      encodePayload(MessageType.ChatDelivery, {
+        requestSequence,
+        status,
+        messageId: message.messageId,
+        recipients,
+        to: message.to,
+      }),
     );
   }
 }

@@ -3,7 +3,12 @@ import { TokenBucket } from './token-bucket';
 describe('TokenBucket', () => {
   it('allows a burst, then refills at the rate', () => {
     const bucket = new TokenBucket(3, 10, 0);
-    expect([bucket.take(0), bucket.take(0), bucket.take(0), bucket.take(0)]).toEqual([true, true, true, false]);
+    expect([bucket.take(0), bucket.take(0), bucket.take(0), bucket.take(0)]).toEqual([
+      true,
+      true,
+      true,
+      false,
+    ]);
     expect(bucket.waitMs()).toBe(100);
     expect(bucket.take(50)).toBe(false);
     expect(bucket.take(100)).toBe(true);

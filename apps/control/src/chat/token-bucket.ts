@@ -14,7 +14,10 @@ export class TokenBucket {
 
   /** Takes one token if there is one. */
   take(nowMs: number = Date.now()): boolean {
-    this.#tokens = Math.min(this.#burst, this.#tokens + (nowMs - this.#updatedAt) * this.#ratePerMs);
+    this.#tokens = Math.min(
+      this.#burst,
+      this.#tokens + (nowMs - this.#updatedAt) * this.#ratePerMs,
+    );
     this.#updatedAt = nowMs;
     if (this.#tokens < 1) return false;
     this.#tokens -= 1;

@@ -15,18 +15,26 @@ const NO_CONTROL_CHARACTERS = /^\P{Cc}*$/u;
 /** The edge check of a REGISTER payload. */
 export class JoinRequestDto {
   @IsString()
-  @Length(1, USERNAME_MAX_LENGTH, { message: `username must be 1 to ${USERNAME_MAX_LENGTH} characters` })
+  @Length(1, USERNAME_MAX_LENGTH, {
+    message: `username must be 1 to ${USERNAME_MAX_LENGTH} characters`,
+  })
   @Matches(NO_CONTROL_CHARACTERS, { message: 'username must not contain control characters' })
   @Matches(/^\S(.*\S)?$/, { message: 'username must not start or end with a space' })
   username!: string;
 
   @IsString()
-  @Matches(/^[A-Za-z0-9._-]*$/, { message: 'meeting id may hold only letters, digits, ".", "_" and "-"' })
-  @MaxLength(MEETING_ID_MAX_LENGTH, { message: `meeting id must be at most ${MEETING_ID_MAX_LENGTH} characters` })
+  @Matches(/^[A-Za-z0-9._-]*$/, {
+    message: 'meeting id may hold only letters, digits, ".", "_" and "-"',
+  })
+  @MaxLength(MEETING_ID_MAX_LENGTH, {
+    message: `meeting id must be at most ${MEETING_ID_MAX_LENGTH} characters`,
+  })
   meetingId!: string;
 
   @IsString()
-  @MaxLength(PASSCODE_MAX_LENGTH, { message: `passcode must be at most ${PASSCODE_MAX_LENGTH} characters` })
+  @MaxLength(PASSCODE_MAX_LENGTH, {
+    message: `passcode must be at most ${PASSCODE_MAX_LENGTH} characters`,
+  })
   passcode!: string;
 }
 
@@ -62,7 +70,10 @@ export type ChatProblem = { code: 'INVALID_REQUEST' | 'TEXT_TOO_LONG'; message: 
 export function checkChatSend(request: ChatSend): ChatProblem | null {
   const bytes = Buffer.byteLength(request.text, 'utf8');
   if (bytes > CHAT_TEXT_MAX_BYTES) {
-    return { code: 'TEXT_TOO_LONG', message: `message is ${bytes} bytes, over the limit of ${CHAT_TEXT_MAX_BYTES}` };
+    return {
+      code: 'TEXT_TOO_LONG',
+      message: `message is ${bytes} bytes, over the limit of ${CHAT_TEXT_MAX_BYTES}`,
+    };
   }
   const problem = firstProblem(ChatSendDto, request);
   return problem === null ? null : { code: 'INVALID_REQUEST', message: problem };

@@ -53,7 +53,11 @@ export class MembershipService {
   ) {}
 
   /** Handles REGISTER; returns the participant on success, undefined after a refusal. */
-  async join(connection: FramedConnection, request: JoinRequest, sequence: number): Promise<ConnectedParticipant | undefined> {
+  async join(
+    connection: FramedConnection,
+    request: JoinRequest,
+    sequence: number,
+  ): Promise<ConnectedParticipant | undefined> {
     const problem = checkJoinRequest(request);
     if (problem !== null) {
       sendError(connection, ErrorCode.InvalidRequest, problem, sequence);
@@ -68,7 +72,12 @@ export class MembershipService {
       resumeToken: request.resumeToken.toString('hex'),
     });
     if (!outcome.ok) {
-      sendError(connection, REFUSALS[outcome.reason], this.#refusalText(outcome.reason, request.username, meetingId), sequence);
+      sendError(
+        connection,
+        REFUSALS[outcome.reason],
+        this.#refusalText(outcome.reason, request.username, meetingId),
+        sequence,
+      );
       return undefined;
     }
     if (connection.closed) {
@@ -83,7 +92,10 @@ export class MembershipService {
     const previous = this.directory.add(participant);
     if (previous !== undefined && previous.connection !== connection) {
       // A resumed session replaces the connection it had; the old one is dead or half-open.
-      previous.connection.end(MessageType.Disconnect, encodePayload(MessageType.Disconnect, { reason: 'session resumed on another connection' }));
+      previous.connection.end(
+        MessageType.Disconnect,
+        encodePayload(MessageType.Disconnect, { reason: 'session resumed on another connection' }),
+      );
     }
     const { member } = outcome;
     const [members, history] = await Promise.all([
@@ -107,7 +119,13 @@ export class MembershipService {
       }),
     );
     this.logger.info(
-      { meetingId, participantId: member.participantId, username: member.username, ip: member.ip, resumed: outcome.resumed },
+      {
+        meetingId,
+        participantId: member.participantId,
+        username: member.username,
+        ip: member.ip,
+        resumed: outcome.resumed,
+      },
       outcome.resumed ? 'session resumed' : 'participant joined',
     );
     if (outcome.resumed) {
@@ -130,7 +148,10 @@ export class MembershipService {
     const { meetingId, participantId } = participant.member;
     const member = await this.store.leave(meetingId, participantId);
     if (member === null) return;
-    this.logger.info({ meetingId, participantId, username: member.username, reason }, 'participant left');
+    this.logger.info(
+      { meetingId, participantId, username: member.username, reason },
+      'participant left',
+    );
     await this.#announce('left', member);
   }
 
@@ -139,13 +160,22 @@ export class MembershipService {
     const expired = await this.store.expire();
     for (const member of expired) {
       this.logger.info(
-        { meetingId: member.meetingId, participantId: member.participantId, username: member.username },
+        {
+          meetingId: member.meetingId,
+          participantId: member.participantId,
+          username: member.username,
+        },
         'participant timed out',
       );
       const local = this.directory.get(member.meetingId, member.participantId);
       if (local !== undefined) {
         this.directory.remove(local);
-        local.sendError(ErrorCode.SessionExpired, 'no heartbeat within the idle timeout; join again', 0, true);
+        local.sendError(
+          ErrorCode.SessionExpired,
+          'no heartbeat within the idle timeout; join again',
+          0,
+          true,
+        );
       }
       await this.#announce('timed_out', member);
     }
@@ -154,12 +184,19 @@ export class MembershipService {
   /** Sends the room's current list to each of its members connected here. */
   async pushParticipantList(meetingId: string): Promise<void> {
     const members = await this.store.members(meetingId);
-    const payload = encodePayload(MessageType.UserList, { meetingId, participants: members.map(toWireParticipant) });
-    for (const participant of this.directory.inRoom(meetingId)) participant.connection.send(MessageType.UserList, payload);
+    const payload = encodePayload(MessageType.UserList, {
+      meetingId,
+      participants: members.map(toWireParticipant),
+    });
+    for (const participant of this.directory.inRoom(meetingId))
+      participant.connection.send(MessageType.UserList, payload);
   }
 
   async #announce(kind: MembershipEventKind, member: MemberRecord): Promise<void> {
-    await Promise.all([this.publisher.publish(membershipEvent(kind, member)), this.pushParticipantList(member.meetingId)]);
+    await Promise.all([
+      this.publisher.publish(membershipEvent(kind, member)),
+      this.pushParticipantList(member.meetingId),
+    ]);
   }
 
   #refusalText(reason: keyof typeof REFUSALS, username: string, meetingId: string): string {

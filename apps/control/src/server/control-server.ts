@@ -1,4 +1,9 @@
-import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
 import { MaintenanceQueue, MembershipPublisher } from '@sapora/coordination';
 import {
   CLIENT_TO_CONTROL_LIMITS,
@@ -15,7 +20,12 @@ import {
   UnknownFrameTypeError,
   UnsupportedVersionError,
 } from '@sapora/protocol';
-import { FramedConnection, FramedTcpServer, Logger, SendBufferOverflowError } from '@sapora/service-kit';
+import {
+  FramedConnection,
+  FramedTcpServer,
+  Logger,
+  SendBufferOverflowError,
+} from '@sapora/service-kit';
 import { AddressInfo } from 'node:net';
 import { ChatRouter } from '../chat/chat-router';
 import { ControlConfig } from '../config/control-config';
@@ -79,7 +89,10 @@ export class ControlServer implements OnApplicationBootstrap, BeforeApplicationS
   /** Stop accepting, tell every client, wait for them to go; sessions stay in Redis for resume. */
   async beforeApplicationShutdown(): Promise<void> {
     this.#tcp.stopAccepting();
-    const goodbye = encodePayload(MessageType.Disconnect, { reason: 'server shutting down', retry: true });
+    const goodbye = encodePayload(MessageType.Disconnect, {
+      reason: 'server shutting down',
+      retry: true,
+    });
     for (const connection of this.#tcp.connections) connection.end(MessageType.Disconnect, goodbye);
     await this.#tcp.drain(this.config.SHUTDOWN_GRACE_MS);
     await this.maintenance.close();
@@ -97,27 +110,52 @@ export class ControlServer implements OnApplicationBootstrap, BeforeApplicationS
       const type = frame.type as MessageType;
       if (participant === undefined) {
         if (type !== MessageType.Register) {
-          sendError(connection, ErrorCode.NotJoined, `${messageTypeName(frame.type)} before REGISTER`, frame.sequence, true);
+          sendError(
+            connection,
+            ErrorCode.NotJoined,
+            `${messageTypeName(frame.type)} before REGISTER`,
+            frame.sequence,
+            true,
+          );
           return;
         }
-        participant = await this.membership.join(connection, decodePayload(MessageType.Register, frame.payload), frame.sequence);
+        participant = await this.membership.join(
+          connection,
+          decodePayload(MessageType.Register, frame.payload),
+          frame.sequence,
+        );
         return;
       }
       switch (type) {
         case MessageType.Heartbeat:
           decodePayload(MessageType.Heartbeat, frame.payload);
-          if (await this.membership.renew(participant)) connection.echo(MessageType.Heartbeat, frame.sequence);
-          else participant.sendError(ErrorCode.SessionExpired, 'session has ended; join again', frame.sequence, true);
+          if (await this.membership.renew(participant))
+            connection.echo(MessageType.Heartbeat, frame.sequence);
+          else
+            participant.sendError(
+              ErrorCode.SessionExpired,
+              'session has ended; join again',
+              frame.sequence,
+              true,
+            );
           return;
         case MessageType.ChatSend:
-          await this.chat.send(participant, decodePayload(MessageType.ChatSend, frame.payload), frame.sequence);
+          await this.chat.send(
+            participant,
+            decodePayload(MessageType.ChatSend, frame.payload),
+            frame.sequence,
+          );
           return;
         case MessageType.Disconnect:
           decodePayload(MessageType.Disconnect, frame.payload);
           await this.membership.leave(participant, 'disconnect');
           return;
         case MessageType.Register:
-          participant.sendError(ErrorCode.AlreadyJoined, 'already joined on this connection', frame.sequence);
+          participant.sendError(
+            ErrorCode.AlreadyJoined,
+            'already joined on this connection',
+            frame.sequence,
+          );
           return;
       }
     };
@@ -127,7 +165,10 @@ export class ControlServer implements OnApplicationBootstrap, BeforeApplicationS
         .then(() => handle(frame))
         .catch((error: unknown) => {
           if (error instanceof MalformedPayloadError) {
-            log.warn({ type: messageTypeName(frame.type), err: error.message }, 'malformed payload');
+            log.warn(
+              { type: messageTypeName(frame.type), err: error.message },
+              'malformed payload',
+            );
             sendError(connection, ErrorCode.MalformedFrame, error.message, frame.sequence, true);
             return;
           }

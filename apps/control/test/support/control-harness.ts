@@ -15,10 +15,20 @@ export async function startControl(
   redisUrl: string,
   env: Record<string, string> = {},
 ): Promise<InProcessService<ControlApp>> {
-  const logger = createLogger('control', { level: (process.env.TEST_LOG_LEVEL as 'silent') ?? 'silent', nodeEnv: 'test' });
+  const logger = createLogger('control', {
+    level: (process.env.TEST_LOG_LEVEL as 'silent') ?? 'silent',
+    nodeEnv: 'test',
+  });
   return startInProcess((port) =>
     createControlApp(
-      { REDIS_URL: redisUrl, CONTROL_HOST: '127.0.0.1', CONTROL_PORT: String(port), NODE_ENV: 'test', ...FAST_TIMINGS, ...env },
+      {
+        REDIS_URL: redisUrl,
+        CONTROL_HOST: '127.0.0.1',
+        CONTROL_PORT: String(port),
+        NODE_ENV: 'test',
+        ...FAST_TIMINGS,
+        ...env,
+      },
       { logger },
     ),
   );

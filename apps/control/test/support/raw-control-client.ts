@@ -63,19 +63,27 @@ export class RawControlClient {
     this.socket.write(bytes);
   }
 
-  async join(username: string, meetingId = '', passcode = ''): Promise<ControlPayloads[MessageType.Joined]> {
+  async join(
+    username: string,
+    meetingId = '',
+    passcode = '',
+  ): Promise<ControlPayloads[MessageType.Joined]> {
     this.send(MessageType.Register, { username, meetingId, passcode });
     return this.next(MessageType.Joined);
   }
 
   /** The first frame of this type not yet taken, waiting up to timeoutMs for it. */
-  async next<T extends ControlMessageType>(type: T, timeoutMs = 3_000): Promise<ControlPayloads[T]> {
+  async next<T extends ControlMessageType>(
+    type: T,
+    timeoutMs = 3_000,
+  ): Promise<ControlPayloads[T]> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const index = this.received.findIndex((frame) => frame.type === type);
       if (index >= 0) return this.received.splice(index, 1)[0].payload as ControlPayloads[T];
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no frame of type 0x${type.toString(16)} within ${timeoutMs} ms`);
+      if (left <= 0)
+        throw new Error(`no frame of type 0x${type.toString(16)} within ${timeoutMs} ms`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
         this.#waiters.push(() => {

@@ -69,7 +69,8 @@ export class ControlConnection extends EventEmitter<ControlConnectionEvents> {
   /** Sends a frame and returns its sequence number (to match the server's answer). */
   send<T extends ControlMessageType>(type: T, payload: Partial<ControlPayloads[T]> = {}): number {
     this.#sequence = (this.#sequence + 1) >>> 0 || 1;
-    if (!this.#closed) this.#socket.write(encodeFrame(type, this.#sequence, encodePayload(type, payload)));
+    if (!this.#closed)
+      this.#socket.write(encodeFrame(type, this.#sequence, encodePayload(type, payload)));
     return this.#sequence;
   }
 
@@ -86,7 +87,11 @@ export class ControlConnection extends EventEmitter<ControlConnectionEvents> {
     try {
       for (const frame of this.#decoder.push(chunk)) {
         const type = frame.type as ControlMessageType;
-        this.emit('frame', { type, sequence: frame.sequence, payload: decodePayload(type, frame.payload) } as ControlFrame);
+        this.emit('frame', {
+          type,
+          sequence: frame.sequence,
+          payload: decodePayload(type, frame.payload),
+        } as ControlFrame);
       }
     } catch (error) {
       this.emit('error', error as Error);

@@ -27,7 +27,11 @@ export class ChatHistory {
 
   async append(meetingId: string, message: StoredChatMessage): Promise<void> {
     const key = RedisKeys.roomChat(meetingId);
-    await this.#redis.multi().rpush(key, JSON.stringify(message)).ltrim(key, -this.#length, -1).exec();
+    await this.#redis
+      .multi()
+      .rpush(key, JSON.stringify(message))
+      .ltrim(key, -this.#length, -1)
+      .exec();
   }
 
   /** What one participant may see, oldest first: everything public, and private messages they are an end of. */
@@ -35,6 +39,9 @@ export class ChatHistory {
     const all = await this.#redis.lrange(RedisKeys.roomChat(meetingId), 0, -1);
     return all
       .map((json) => JSON.parse(json) as StoredChatMessage)
-      .filter((message) => !message.private || message.fromId === participantId || message.toId === participantId);
+      .filter(
+        (message) =>
+          !message.private || message.fromId === participantId || message.toId === participantId,
+      );
   }
 }

@@ -35,7 +35,9 @@ export function membershipEvent(kind: MembershipEventKind, member: MemberRecord)
 }
 
 /** Options of the NestJS Redis transport (client or server) for a redis:// URL. */
-export function redisTransportOptions(url: string): Required<Pick<NestRedisOptions, 'transport'>> & NestRedisOptions {
+export function redisTransportOptions(
+  url: string,
+): Required<Pick<NestRedisOptions, 'transport'>> & NestRedisOptions {
   const parsed = new URL(url);
   return {
     transport: Transport.REDIS,
@@ -63,7 +65,9 @@ export class MembershipPublisher {
   }
 
   async publish(event: MembershipEvent): Promise<void> {
-    await lastValueFrom(this.#client.emit(EventPatterns.membership, event), { defaultValue: undefined });
+    await lastValueFrom(this.#client.emit(EventPatterns.membership, event), {
+      defaultValue: undefined,
+    });
   }
 
   async close(): Promise<void> {

@@ -7,7 +7,10 @@ export { Redis };
  * (BullMQ's blocking reads need that); ordinary ones fail a command after a few retries so
  * a caller gets an error instead of hanging while Redis is away.
  */
-export function createRedis(url: string, options: { name: string; forBullMq?: boolean } = { name: 'sapora' }): Redis {
+export function createRedis(
+  url: string,
+  options: { name: string; forBullMq?: boolean } = { name: 'sapora' },
+): Redis {
   const redisOptions: RedisOptions = {
     connectionName: options.name,
     lazyConnect: false,

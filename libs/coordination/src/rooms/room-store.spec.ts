@@ -51,10 +51,20 @@ describe('RoomStore and ChatHistory on a real Redis', () => {
     const outcome = await join('Res', 'resume');
     if (!outcome.ok) throw new Error('join failed');
     const { token, participantId } = outcome.member;
-    expect(await join('res', 'resume', '', token)).toMatchObject({ ok: true, resumed: true, member: { participantId } });
+    expect(await join('res', 'resume', '', token)).toMatchObject({
+      ok: true,
+      resumed: true,
+      member: { participantId },
+    });
     expect(await join('Res', 'other', '', token)).toEqual({ ok: false, reason: 'SESSION_EXPIRED' });
-    expect(await join('Someone', 'resume', '', token)).toEqual({ ok: false, reason: 'SESSION_EXPIRED' });
-    expect(await join('Res', 'resume', '', 'ff'.repeat(16))).toEqual({ ok: false, reason: 'SESSION_EXPIRED' });
+    expect(await join('Someone', 'resume', '', token)).toEqual({
+      ok: false,
+      reason: 'SESSION_EXPIRED',
+    });
+    expect(await join('Res', 'resume', '', 'ff'.repeat(16))).toEqual({
+      ok: false,
+      reason: 'SESSION_EXPIRED',
+    });
   });
 
   it('expires only sessions past their deadline, once, and closes the empty room', async () => {
@@ -71,7 +81,9 @@ describe('RoomStore and ChatHistory on a real Redis', () => {
 
     expect((await store.expire(Date.now() + 2_000)).map((m) => m.username)).toEqual(['Busy']);
     expect(await store.renew(busy.member)).toBe(false);
-    expect(await redis.exists(RedisKeys.roomMembers('sweep'), RedisKeys.roomNames('sweep'))).toBe(0);
+    expect(await redis.exists(RedisKeys.roomMembers('sweep'), RedisKeys.roomNames('sweep'))).toBe(
+      0,
+    );
     expect(await store.rooms()).not.toContain('sweep');
   });
 
@@ -90,8 +102,25 @@ describe('RoomStore and ChatHistory on a real Redis', () => {
     });
     for (let i = 1; i <= 6; i++) await history.append('chat', message(i));
     await history.append('chat', message(7, { private: true, to: 'B', toId: 'b' }));
-    expect((await history.visibleTo('chat', 'c')).map((m) => m.messageId)).toEqual(['m3', 'm4', 'm5', 'm6']);
-    expect((await history.visibleTo('chat', 'b')).map((m) => m.messageId)).toEqual(['m3', 'm4', 'm5', 'm6', 'm7']);
-    expect((await history.visibleTo('chat', 'a')).map((m) => m.messageId)).toEqual(['m3', 'm4', 'm5', 'm6', 'm7']);
+    expect((await history.visibleTo('chat', 'c')).map((m) => m.messageId)).toEqual([
+      'm3',
+      'm4',
+      'm5',
+      'm6',
+    ]);
+    expect((await history.visibleTo('chat', 'b')).map((m) => m.messageId)).toEqual([
+      'm3',
+      'm4',
+      'm5',
+      'm6',
+      'm7',
+    ]);
+    expect((await history.visibleTo('chat', 'a')).map((m) => m.messageId)).toEqual([
+      'm3',
+      'm4',
+      'm5',
+      'm6',
+      'm7',
+    ]);
   });
 });

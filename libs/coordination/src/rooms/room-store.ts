@@ -140,7 +140,9 @@ export class RoomStore {
   }
 
   /** Renews a session for another idle timeout; false when it has already ended. */
-  async renew(member: Pick<MemberRecord, 'token' | 'meetingId' | 'participantId'>): Promise<boolean> {
+  async renew(
+    member: Pick<MemberRecord, 'token' | 'meetingId' | 'participantId'>,
+  ): Promise<boolean> {
     const renewed = await this.#redis.saporaRenew(
       RedisKeys.session(member.token),
       RedisKeys.sessionDeadlines,
@@ -152,7 +154,11 @@ export class RoomStore {
   }
 
   /** Removes a member now; returns its record, or null if someone else already did. */
-  async leave(meetingId: string, participantId: string, cutoffMs?: number): Promise<MemberRecord | null> {
+  async leave(
+    meetingId: string,
+    participantId: string,
+    cutoffMs?: number,
+  ): Promise<MemberRecord | null> {
     const record = await this.#redis.saporaLeave(
       RedisKeys.sessionDeadlines,
       RedisKeys.rooms,
@@ -188,7 +194,9 @@ export class RoomStore {
 
   async members(meetingId: string): Promise<MemberRecord[]> {
     const all = await this.#redis.hvals(RedisKeys.roomMembers(meetingId));
-    return all.map((json) => JSON.parse(json) as MemberRecord).sort((a, b) => a.joinedAtMs - b.joinedAtMs);
+    return all
+      .map((json) => JSON.parse(json) as MemberRecord)
+      .sort((a, b) => a.joinedAtMs - b.joinedAtMs);
   }
 
   async rooms(): Promise<string[]> {

@@ -40,8 +40,12 @@ function randomFrame(random: () => number): Frame {
 describe('frame codec', () => {
   it('lays out the 10-byte header big-endian', () => {
     const bytes = encodeFrame(MessageType.ChatSend, 0x01020304, Buffer.from('hi'));
-    expect([...bytes]).toEqual([0x01, 0x10, 0x00, 0x00, 0x00, 0x02, 0x01, 0x02, 0x03, 0x04, 0x68, 0x69]);
-    expect([...encodeFrame(MessageType.Heartbeat, 0xffffffff)]).toEqual([1, 2, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff]);
+    expect([...bytes]).toEqual([
+      0x01, 0x10, 0x00, 0x00, 0x00, 0x02, 0x01, 0x02, 0x03, 0x04, 0x68, 0x69,
+    ]);
+    expect([...encodeFrame(MessageType.Heartbeat, 0xffffffff)]).toEqual([
+      1, 2, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff,
+    ]);
   });
 
   it('decodes fixed bytes', () => {
@@ -87,7 +91,9 @@ describe('frame codec', () => {
   it('decodes thousands of frames in one burst', () => {
     const count = 5_000;
     const burst = Buffer.concat(
-      Array.from({ length: count }, (_, i) => encodeFrame(MessageType.ChatSend, i, Buffer.from(`message ${i}`))),
+      Array.from({ length: count }, (_, i) =>
+        encodeFrame(MessageType.ChatSend, i, Buffer.from(`message ${i}`)),
+      ),
     );
     const frames = new FrameDecoder(LIMITS).push(burst);
     expect(frames).toHaveLength(count);
@@ -104,7 +110,7 @@ describe('frame codec', () => {
       const stream = Buffer.concat(sent.map((f) => encodeFrame(f.type, f.sequence, f.payload)));
       const decoder = new FrameDecoder(LIMITS);
       const received: Frame[] = [];
-      for (let offset = 0; offset < stream.length; ) {
+      for (let offset = 0; offset < stream.length;) {
         const size = 1 + Math.floor(random() * 900);
         received.push(...decoder.push(stream.subarray(offset, offset + size)));
         offset += size;
@@ -149,18 +155,27 @@ describe('frame codec', () => {
 
   it('refuses an oversize frame from its header alone, before any payload arrives', () => {
     const decoder = new FrameDecoder(LIMITS);
-    const header = encodeFrame(MessageType.Register, 1, Buffer.alloc(1025)).subarray(0, HEADER_LENGTH);
+    const header = encodeFrame(MessageType.Register, 1, Buffer.alloc(1025)).subarray(
+      0,
+      HEADER_LENGTH,
+    );
     expect(() => decoder.push(header)).toThrow(FrameTooLargeError);
-    expect(() => new FrameDecoder(LIMITS).push(header)).toThrow('frame of type 0x01 is 1025 bytes, over its limit of 1024');
+    expect(() => new FrameDecoder(LIMITS).push(header)).toThrow(
+      'frame of type 0x01 is 1025 bytes, over its limit of 1024',
+    );
   });
 
   it('accepts a frame exactly at its limit', () => {
-    const [frame] = new FrameDecoder(LIMITS).push(encodeFrame(MessageType.Register, 1, Buffer.alloc(1024, 9)));
+    const [frame] = new FrameDecoder(LIMITS).push(
+      encodeFrame(MessageType.Register, 1, Buffer.alloc(1024, 9)),
+    );
     expect(frame.payload.length).toBe(1024);
   });
 
   it('refuses an unknown type and another version', () => {
-    expect(() => new FrameDecoder(LIMITS).push(encodeFrame(0x7f, 1))).toThrow(UnknownFrameTypeError);
+    expect(() => new FrameDecoder(LIMITS).push(encodeFrame(0x7f, 1))).toThrow(
+      UnknownFrameTypeError,
+    );
     const other = encodeFrame(MessageType.Heartbeat, 1);
     other[0] = 2;
     expect(() => new FrameDecoder(LIMITS).push(other)).toThrow(UnsupportedVersionError);

@@ -24,7 +24,9 @@ export class FrameTooLargeError extends FrameError {
     readonly length: number,
     readonly limit: number,
   ) {
-    super(`frame of type 0x${type.toString(16).padStart(2, '0')} is ${length} bytes, over its limit of ${limit}`);
+    super(
+      `frame of type 0x${type.toString(16).padStart(2, '0')} is ${length} bytes, over its limit of ${limit}`,
+    );
   }
 }
 

@@ -28,7 +28,16 @@ describe('control payloads', () => {
       private: true,
     };
     const cases = [
-      [MessageType.Register, { username: 'alice', meetingId: 'standup', passcode: 'pw', resumeToken: token, clientName: 'test' }],
+      [
+        MessageType.Register,
+        {
+          username: 'alice',
+          meetingId: 'standup',
+          passcode: 'pw',
+          resumeToken: token,
+          clientName: 'test',
+        },
+      ],
       [MessageType.UserList, { meetingId: 'standup', participants: [participant] }],
       [MessageType.Disconnect, { reason: 'bye', retry: true }],
       [
@@ -48,8 +57,20 @@ describe('control payloads', () => {
       ],
       [MessageType.ChatSend, { to: 'bob', text: 'hi' }],
       [MessageType.ChatMessage, message],
-      [MessageType.ChatDelivery, { requestSequence: 4, status: DeliveryStatus.NoSuchUser, messageId: 'm', recipients: 3, to: 'x' }],
-      [MessageType.Error, { code: ErrorCode.RateLimited, message: 'slow down', requestSequence: 9, fatal: true }],
+      [
+        MessageType.ChatDelivery,
+        {
+          requestSequence: 4,
+          status: DeliveryStatus.NoSuchUser,
+          messageId: 'm',
+          recipients: 3,
+          to: 'x',
+        },
+      ],
+      [
+        MessageType.Error,
+        { code: ErrorCode.RateLimited, message: 'slow down', requestSequence: 9, fatal: true },
+      ],
     ] as const;
     for (const [type, payload] of cases) {
       expect(decodePayload(type, encodePayload(type, payload))).toEqual(payload);
@@ -57,7 +78,10 @@ describe('control payloads', () => {
   });
 
   it('fills in defaults, numbers for int64 and Buffers for bytes', () => {
-    const reply = decodePayload(MessageType.Joined, encodePayload(MessageType.Joined, { serverTimeMs: 2 ** 40 }));
+    const reply = decodePayload(
+      MessageType.Joined,
+      encodePayload(MessageType.Joined, { serverTimeMs: 2 ** 40 }),
+    );
     expect(reply.serverTimeMs).toBe(2 ** 40);
     expect(reply.history).toEqual([]);
     expect(reply.resumed).toBe(false);
@@ -66,12 +90,18 @@ describe('control payloads', () => {
   });
 
   it('refuses garbage, including a string that runs past the end', () => {
-    expect(() => decodePayload(MessageType.ChatSend, Buffer.from([0x12, 0x50, 0x61, 0x62]))).toThrow(MalformedPayloadError);
-    expect(() => decodePayload(MessageType.Register, Buffer.from([0xff, 0xff, 0xff]))).toThrow(MalformedPayloadError);
+    expect(() =>
+      decodePayload(MessageType.ChatSend, Buffer.from([0x12, 0x50, 0x61, 0x62])),
+    ).toThrow(MalformedPayloadError);
+    expect(() => decodePayload(MessageType.Register, Buffer.from([0xff, 0xff, 0xff]))).toThrow(
+      MalformedPayloadError,
+    );
   });
 
   it('refuses a heartbeat that carries a payload', () => {
-    expect(() => decodePayload(MessageType.Heartbeat, Buffer.from([1]))).toThrow(MalformedPayloadError);
+    expect(() => decodePayload(MessageType.Heartbeat, Buffer.from([1]))).toThrow(
+      MalformedPayloadError,
+    );
     expect(decodePayload(MessageType.Heartbeat, Buffer.alloc(0))).toEqual({});
   });
 });

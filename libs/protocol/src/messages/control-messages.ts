@@ -138,7 +138,10 @@ const SCHEMA: Record<ControlMessageType, protobuf.Type | null> = {
 const BYTES_FIELDS = new Map(
   Object.values(SCHEMA)
     .filter((schema): schema is protobuf.Type => schema !== null)
-    .map((schema) => [schema, schema.fieldsArray.filter((field) => field.type === 'bytes').map((field) => field.name)]),
+    .map((schema) => [
+      schema,
+      schema.fieldsArray.filter((field) => field.type === 'bytes').map((field) => field.name),
+    ]),
 );
 
 const TO_OBJECT: protobuf.IConversionOptions = {
@@ -151,7 +154,8 @@ const TO_OBJECT: protobuf.IConversionOptions = {
 };
 
 function schemaOf(type: ControlMessageType): protobuf.Type | null {
-  if (!(type in SCHEMA)) throw new MalformedPayloadError(`no payload schema for frame type ${type}`);
+  if (!(type in SCHEMA))
+    throw new MalformedPayloadError(`no payload schema for frame type ${type}`);
   return SCHEMA[type];
 }
 
@@ -164,10 +168,14 @@ export function encodePayload<T extends ControlMessageType>(
   return schema.encode(schema.fromObject(payload)).finish();
 }
 
-export function decodePayload<T extends ControlMessageType>(type: T, bytes: Uint8Array): ControlPayloads[T] {
+export function decodePayload<T extends ControlMessageType>(
+  type: T,
+  bytes: Uint8Array,
+): ControlPayloads[T] {
   const schema = schemaOf(type);
   if (schema === null) {
-    if (bytes.length !== 0) throw new MalformedPayloadError(`frame type ${type} carries no payload`);
+    if (bytes.length !== 0)
+      throw new MalformedPayloadError(`frame type ${type} carries no payload`);
     return {} as ControlPayloads[T];
   }
   try {

@@ -1,13 +1,22 @@
 import { DeliveryStatus, encodeFrame, encodePayload, MessageType } from '../index';
 
 /** The hex examples of docs/PROTOCOL.md, encoded by the real code. */
-const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex').replace(/(..)(?!$)/g, '$1 ');
+const hex = (bytes: Uint8Array): string =>
+  Buffer.from(bytes)
+    .toString('hex')
+    .replace(/(..)(?!$)/g, '$1 ');
 const token = Buffer.from('000102030405060708090a0b0c0d0e0f', 'hex');
 
 describe('docs/PROTOCOL.md examples', () => {
   it('join: REGISTER', () => {
-    const frame = encodeFrame(MessageType.Register, 1, encodePayload(MessageType.Register, { username: 'alice', meetingId: 'standup' }));
-    expect(hex(frame)).toBe('01 01 00 00 00 10 00 00 00 01 0a 05 61 6c 69 63 65 12 07 73 74 61 6e 64 75 70');
+    const frame = encodeFrame(
+      MessageType.Register,
+      1,
+      encodePayload(MessageType.Register, { username: 'alice', meetingId: 'standup' }),
+    );
+    expect(hex(frame)).toBe(
+      '01 01 00 00 00 10 00 00 00 01 0a 05 61 6c 69 63 65 12 07 73 74 61 6e 64 75 70',
+    );
   });
 
   it('join: JOINED', () => {
@@ -18,7 +27,9 @@ describe('docs/PROTOCOL.md examples', () => {
       username: 'alice',
       participants: {
         meetingId: 'standup',
-        participants: [{ participantId: 'p1', username: 'alice', ip: '10.0.0.2', joinedAtMs: 1795550400000 }],
+        participants: [
+          { participantId: 'p1', username: 'alice', ip: '10.0.0.2', joinedAtMs: 1795550400000 },
+        ],
       },
       heartbeatIntervalMs: 3000,
       idleTimeoutMs: 15000,
@@ -37,20 +48,36 @@ describe('docs/PROTOCOL.md examples', () => {
   });
 
   it('chat: CHAT_SEND, CHAT_MESSAGE, CHAT_DELIVERY', () => {
-    const send = encodeFrame(MessageType.ChatSend, 2, encodePayload(MessageType.ChatSend, { to: 'all', text: 'hello' }));
+    const send = encodeFrame(
+      MessageType.ChatSend,
+      2,
+      encodePayload(MessageType.ChatSend, { to: 'all', text: 'hello' }),
+    );
     expect(hex(send)).toBe('01 10 00 00 00 0c 00 00 00 02 0a 03 61 6c 6c 12 05 68 65 6c 6c 6f');
     const message = encodeFrame(
       MessageType.ChatMessage,
       3,
-      encodePayload(MessageType.ChatMessage, { messageId: 'm1', fromId: 'p1', from: 'alice', text: 'hello', sentAtMs: 1795550401000 }),
+      encodePayload(MessageType.ChatMessage, {
+        messageId: 'm1',
+        fromId: 'p1',
+        from: 'alice',
+        text: 'hello',
+        sentAtMs: 1795550401000,
+      }),
     );
     expect(hex(message)).toBe(
-      '01 11 00 00 00 1d 00 00 00 03 0a 02 6d 31 12 02 70 31 1a 05 61 6c 69 63 65 2a 05 68 65 6c ' + '6c 6f 30 e8 a3 93 f9 a0 34',
+      '01 11 00 00 00 1d 00 00 00 03 0a 02 6d 31 12 02 70 31 1a 05 61 6c 69 63 65 2a 05 68 65 6c ' +
+        '6c 6f 30 e8 a3 93 f9 a0 34',
     );
     const delivery = encodeFrame(
       MessageType.ChatDelivery,
       4,
-      encodePayload(MessageType.ChatDelivery, { requestSequence: 2, status: DeliveryStatus.Delivered, messageId: 'm1', recipients: 2 }),
+      encodePayload(MessageType.ChatDelivery, {
+        requestSequence: 2,
+        status: DeliveryStatus.Delivered,
+        messageId: 'm1',
+        recipients: 2,
+      }),
     );
     expect(hex(delivery)).toBe('01 12 00 00 00 0a 00 00 00 04 08 02 10 01 1a 02 6d 31 20 02');
   });

@@ -11,8 +11,8 @@ export class CommonConfig {
   @IsIn(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL: LogLevel = 'info';
 
-  @IsIn(['production', 'development', 'test'], { message: 'must be production, development or test' })
+  @IsIn(['production', 'development', 'test'], {
+    message: 'must be production, development or test',
+  })
   NODE_ENV: 'production' | 'development' | 'test' = 'development';
-
-
 }

@@ -10,14 +10,25 @@ class ExampleConfig extends CommonConfig {
 
 describe('loadConfig', () => {
   it('keeps defaults for unset variables and converts set ones to their types', () => {
-    expect(loadConfig(ExampleConfig, {})).toMatchObject({ EXAMPLE_PORT: 5000, REDIS_URL: 'redis://127.0.0.1:6379', LOG_LEVEL: 'info' });
-    expect(loadConfig(ExampleConfig, { EXAMPLE_PORT: '7000', LOG_LEVEL: 'debug' })).toMatchObject({ EXAMPLE_PORT: 7000, LOG_LEVEL: 'debug' });
+    expect(loadConfig(ExampleConfig, {})).toMatchObject({
+      EXAMPLE_PORT: 5000,
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      LOG_LEVEL: 'info',
+    });
+    expect(loadConfig(ExampleConfig, { EXAMPLE_PORT: '7000', LOG_LEVEL: 'debug' })).toMatchObject({
+      EXAMPLE_PORT: 7000,
+      LOG_LEVEL: 'debug',
+    });
   });
 
   it('names every wrong variable, with the value it had and why', () => {
     let error: ConfigError | undefined;
     try {
-      loadConfig(ExampleConfig, { EXAMPLE_PORT: 'many', LOG_LEVEL: 'loud', REDIS_URL: 'localhost' });
+      loadConfig(ExampleConfig, {
+        EXAMPLE_PORT: 'many',
+        LOG_LEVEL: 'loud',
+        REDIS_URL: 'localhost',
+      });
     } catch (caught) {
       error = caught as ConfigError;
     }

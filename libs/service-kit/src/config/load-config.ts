@@ -28,7 +28,9 @@ export function loadConfig<T extends object>(
   configClass: ClassConstructor<T>,
   env: Record<string, string | undefined> = process.env,
 ): T {
-  const defined = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const defined = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
   const config = plainToInstance(configClass, defined, {
     enableImplicitConversion: true,
     exposeDefaultValues: true,

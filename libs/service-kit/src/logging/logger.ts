@@ -13,8 +13,16 @@ export interface LoggerOptions {
 
 /** One JSON line per event; readable colored lines when a person is watching a terminal. */
 export function createLogger(service: string, options: LoggerOptions): Logger {
-  const readable = options.pretty ?? (options.nodeEnv !== 'production' && process.stdout.isTTY === true);
-  const base = { level: options.level, base: { service }, timestamp: pino.stdTimeFunctions.isoTime };
+  const readable =
+    options.pretty ?? (options.nodeEnv !== 'production' && process.stdout.isTTY === true);
+  const base = {
+    level: options.level,
+    base: { service },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  };
   if (!readable) return pino(base);
-  return pino(base, pretty({ colorize: true, sync: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' }));
+  return pino(
+    base,
+    pretty({ colorize: true, sync: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' }),
+  );
 }

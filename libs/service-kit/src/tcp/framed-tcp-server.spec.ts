@@ -1,5 +1,10 @@
 import { connect, Socket } from 'node:net';
-import { encodeFrame, FrameDecoder, FrameTooLargeError, IncompleteFrameTimeoutError } from '@sapora/protocol';
+import {
+  encodeFrame,
+  FrameDecoder,
+  FrameTooLargeError,
+  IncompleteFrameTimeoutError,
+} from '@sapora/protocol';
 import { FramedConnection } from './framed-connection';
 import { FramedTcpServer } from './framed-tcp-server';
 
@@ -14,7 +19,13 @@ describe('FramedTcpServer and FramedConnection', () => {
   const connections: FramedConnection[] = [];
 
   beforeEach(async () => {
-    server = new FramedTcpServer({ host: '127.0.0.1', port: 0, limits: LIMITS, incompleteFrameTimeoutMs: 150, maxSendBufferBytes: 256 * 1024 });
+    server = new FramedTcpServer({
+      host: '127.0.0.1',
+      port: 0,
+      limits: LIMITS,
+      incompleteFrameTimeoutMs: 150,
+      maxSendBufferBytes: 256 * 1024,
+    });
     server.on('connection', (connection) => connections.push(connection));
     port = (await server.listen()).port;
   });
@@ -41,7 +52,9 @@ describe('FramedTcpServer and FramedConnection', () => {
     const socket = await client();
     const decoder = new FrameDecoder(LIMITS);
     const answers: number[] = [];
-    socket.on('data', (chunk: Buffer) => decoder.push(chunk).forEach((frame) => answers.push(frame.sequence)));
+    socket.on('data', (chunk: Buffer) =>
+      decoder.push(chunk).forEach((frame) => answers.push(frame.sequence)),
+    );
     const payloads: string[] = [];
     const connection = await waitForConnection();
     await new Promise<void>((resolve) => {
@@ -50,7 +63,10 @@ describe('FramedTcpServer and FramedConnection', () => {
         connection.send(2, Buffer.from('ack'));
         if (payloads.length === 2) resolve();
       });
-      const bytes = Buffer.concat([encodeFrame(2, 1, Buffer.from('one')), encodeFrame(2, 2, Buffer.from('two'))]);
+      const bytes = Buffer.concat([
+        encodeFrame(2, 1, Buffer.from('one')),
+        encodeFrame(2, 2, Buffer.from('two')),
+      ]);
       socket.write(bytes.subarray(0, 7));
       setTimeout(() => socket.write(bytes.subarray(7)), 20);
     });
@@ -63,7 +79,9 @@ describe('FramedTcpServer and FramedConnection', () => {
 
   it('reports an oversize frame from its header and a frame left half sent', async () => {
     const errors: Error[] = [];
-    server.on('connection', (connection) => connection.on('protocolError', (error) => errors.push(error)));
+    server.on('connection', (connection) =>
+      connection.on('protocolError', (error) => errors.push(error)),
+    );
     const big = await client();
     big.write(encodeFrame(1, 1, Buffer.alloc(65)).subarray(0, 10));
     const slow = await client();
@@ -80,7 +98,12 @@ describe('FramedTcpServer and FramedConnection', () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     server.stopAccepting();
     const refused = connect(port, '127.0.0.1');
-    await expect(new Promise((resolve, reject) => { refused.once('connect', resolve); refused.once('error', reject); })).rejects.toThrow(/ECONNREFUSED/);
+    await expect(
+      new Promise((resolve, reject) => {
+        refused.once('connect', resolve);
+        refused.once('error', reject);
+      }),
+    ).rejects.toThrow(/ECONNREFUSED/);
     const closed = new Promise((resolve) => socket.once('close', resolve));
     await server.drain(50);
     await closed;

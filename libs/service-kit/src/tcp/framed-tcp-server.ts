@@ -49,9 +49,15 @@ export class FramedTcpServer extends EventEmitter<FramedTcpServerEvents> {
   /** Waits for every connection to close, destroying those still open after graceMs. */
   async drain(graceMs: number): Promise<void> {
     const pending = [...this.#connections].map(
-      (connection) => new Promise<void>((resolve) => (connection.closed ? resolve() : connection.once('close', resolve))),
+      (connection) =>
+        new Promise<void>((resolve) =>
+          connection.closed ? resolve() : connection.once('close', resolve),
+        ),
     );
-    const timer = setTimeout(() => this.#connections.forEach((connection) => connection.destroy()), graceMs);
+    const timer = setTimeout(
+      () => this.#connections.forEach((connection) => connection.destroy()),
+      graceMs,
+    );
     await Promise.all(pending);
     clearTimeout(timer);
   }

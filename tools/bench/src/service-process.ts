@@ -31,16 +31,16 @@ export async function startServiceProcess(
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  let exitCode: number | null = null;
+  const state: { exitCode: number | null } = { exitCode: null };
   const exited = new Promise<void>((resolve) =>
     child.once('exit', (code) => {
-      exitCode = code;
+      state.exitCode = code;
       resolve();
     }),
   );
   const deadline = Date.now() + 10_000;
   while (!(await accepts(port))) {
-    if (exitCode !== null) throw new Error(`${app} exited with ${exitCode} before listening`);
+    if (state.exitCode !== null) throw new Error(`${app} exited with ${state.exitCode} before listening`);
     if (Date.now() > deadline) throw new Error(`${app} did not listen on ${port} within 10 s`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

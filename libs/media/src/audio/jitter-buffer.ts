@@ -1,0 +1,225 @@
+/**
+ * Per-sender jitter buffer: packets go in as they arrive (in any order), one frame comes out
+ * per frame period at a steady pace.
+ *
+ * - Slots are preallocated (one Int16Array each) and indexed by sequence number, so a push
+ *   copies samples into place and allocates nothing.
+ * - Duplicates and packets older than the playout point are dropped and counted.
+ * - Depth adapts to the measured interarrival jitter (RFC 3550's estimator): playout starts
+ *   (and restarts after the sender goes quiet) once `targetDepth` frames are queued, and a
+ *   queue that grows more than three frames past the target drops frames to catch up. It never holds more
+ *   than `maxDelayMs`: a packet that would overflow it pushes the playout point forward.
+ * - A missing frame while later ones are queued is concealed: the last frame repeated at half
+ *   the level each time, then silence, rather than a stall.
+ * - When the queue runs dry the buffer goes back to waiting and pull() returns null, so a
+ *   muted or silent sender costs the mixer nothing.
+ */
+export interface JitterBufferOptions {
+  frameSamples: number;
+  sampleRate: number;
+  /** The buffer never holds more audio than this (200 ms by default). */
+  maxDelayMs?: number;
+  /** Never start playing with fewer frames than this queued (1 by default). */
+  minDepth?: number;
+}
+
+export interface JitterBufferStats {
+  received: number;
+  played: number;
+  duplicates: number;
+  late: number;
+  concealed: number;
+  overflowDrops: number;
+  catchUpDrops: number;
+  /** Frames queued now. */
+  depth: number;
+  /** Frames queued before playout starts, from the jitter. */
+  targetDepth: number;
+  /** Interarrival jitter, ms. */
+  jitterMs: number;
+}
+
+/** Consecutive concealed frames before the buffer plays silence instead. */
+const MAX_CONCEALED = 3;
+/** Frames a queue may run past its target before the buffer drops one to catch up. */
+const CATCH_UP_SLACK = 3;
+
+const seqBefore = (a: number, b: number): boolean => ((a - b) | 0) < 0;
+
+export class JitterBuffer {
+  readonly #frameSamples: number;
+  readonly #frameMs: number;
+  readonly #capacity: number;
+  readonly #minDepth: number;
+  readonly #slots: Int16Array[];
+  readonly #slotSeq: Int32Array;
+  readonly #filled: Uint8Array;
+  readonly #concealment: Int16Array;
+  /** A copy of the last real frame played: its slot may be refilled before a loss needs it. */
+  readonly #lastPlayed: Int16Array;
+  #hasPlayed = false;
+  #playing = false;
+  #nextSeq = 0;
+  #queued = 0;
+  #lossRun = 0;
+  #targetDepth: number;
+  #jitterMs = 0;
+  #lastTransitMs: number | null = null;
+  readonly #stats = {
+    received: 0,
+    played: 0,
+    duplicates: 0,
+    late: 0,
+    concealed: 0,
+    overflowDrops: 0,
+    catchUpDrops: 0,
+  };
+
+  constructor(options: JitterBufferOptions) {
+    this.#frameSamples = options.frameSamples;
+    this.#frameMs = (options.frameSamples / options.sampleRate) * 1000;
+    this.#capacity = Math.max(2, Math.floor((options.maxDelayMs ?? 200) / this.#frameMs));
+    this.#minDepth = Math.max(1, Math.min(options.minDepth ?? 1, this.#capacity - 1));
+    this.#targetDepth = this.#minDepth;
+    this.#slots = Array.from(
+      { length: this.#capacity },
+      () => new Int16Array(options.frameSamples),
+    );
+    this.#slotSeq = new Int32Array(this.#capacity);
+    this.#filled = new Uint8Array(this.#capacity);
+    this.#concealment = new Int16Array(options.frameSamples);
+    this.#lastPlayed = new Int16Array(options.frameSamples);
+  }
+
+  /** Most frames the buffer holds (maxDelayMs in frames). */
+  get capacity(): number {
+    return this.#capacity;
+  }
+
+  get stats(): JitterBufferStats {
+    return {
+      ...this.#stats,
+      depth: this.#queued,
+      targetDepth: this.#targetDepth,
+      jitterMs: this.#jitterMs,
+    };
+  }
+
+  /**
+   * Queues one frame. `timestamp` is the sender's, in samples; `arrivalMs` is when it arrived
+   * on a monotonic clock. Returns false when the packet was dropped (duplicate, late).
+   */
+  push(sequence: number, timestamp: number, samples: Int16Array, arrivalMs: number): boolean {
+    if (samples.length !== this.#frameSamples) {
+      throw new RangeError(`frame has ${samples.length} samples, expected ${this.#frameSamples}`);
+    }
+    this.#stats.received++;
+    this.#measureJitter(timestamp, arrivalMs);
+    const seq = sequence | 0;
+    if (!this.#playing && this.#queued === 0) this.#nextSeq = seq;
+    if (seqBefore(seq, this.#nextSeq)) {
+      if (this.#playing) {
+        this.#stats.late++;
+        return false;
+      }
+      // Still waiting to start: an earlier packet simply starts the playout earlier.
+      this.#dropAfter(seq);
+      this.#nextSeq = seq;
+    }
+    while (((seq - this.#nextSeq) | 0) >= this.#capacity) this.#advance(true);
+    const slot =
+      seq % this.#capacity >= 0 ? seq % this.#capacity : (seq % this.#capacity) + this.#capacity;
+    if (this.#filled[slot] === 1 && this.#slotSeq[slot] === seq) {
+      this.#stats.duplicates++;
+      return false;
+    }
+    this.#slots[slot].set(samples);
+    this.#slotSeq[slot] = seq;
+    this.#filled[slot] = 1;
+    this.#queued++;
+    return true;
+  }
+
+  /** The frame for this period: real, concealed, or null when there is nothing to play. */
+  pull(): Int16Array | null {
+    if (!this.#playing) {
+      if (this.#queued < this.#targetDepth) return null;
+      this.#playing = true;
+    }
+    while (this.#queued > this.#targetDepth + CATCH_UP_SLACK) {
+      this.#advance(false);
+      this.#stats.catchUpDrops++;
+    }
+    const slot = this.#slotOf(this.#nextSeq);
+    if (this.#filled[slot] === 1 && this.#slotSeq[slot] === this.#nextSeq) {
+      this.#filled[slot] = 0;
+      this.#queued--;
+      this.#nextSeq = (this.#nextSeq + 1) | 0;
+      this.#lossRun = 0;
+      this.#lastPlayed.set(this.#slots[slot]);
+      this.#hasPlayed = true;
+      this.#stats.played++;
+      return this.#slots[slot];
+    }
+    if (this.#queued === 0) {
+      // The sender stopped (muted, silent, gone): wait for it again, at the current depth.
+      this.#playing = false;
+      this.#lastTransitMs = null;
+      return null;
+    }
+    this.#nextSeq = (this.#nextSeq + 1) | 0;
+    this.#stats.concealed++;
+    return this.#conceal();
+  }
+
+  #conceal(): Int16Array {
+    this.#lossRun++;
+    const out = this.#concealment;
+    if (!this.#hasPlayed || this.#lossRun > MAX_CONCEALED) {
+      out.fill(0);
+      return out;
+    }
+    const gain = 0.5 ** this.#lossRun;
+    const last = this.#lastPlayed;
+    for (let i = 0; i < out.length; i++) out[i] = Math.round(last[i] * gain);
+    return out;
+  }
+
+  #slotOf(seq: number): number {
+    const slot = seq % this.#capacity;
+    return slot < 0 ? slot + this.#capacity : slot;
+  }
+
+  /** Moves the playout point one frame on, dropping what was there. */
+  #advance(overflow: boolean): void {
+    const slot = this.#slotOf(this.#nextSeq);
+    if (this.#filled[slot] === 1 && this.#slotSeq[slot] === this.#nextSeq) {
+      this.#filled[slot] = 0;
+      this.#queued--;
+      if (overflow) this.#stats.overflowDrops++;
+    }
+    this.#nextSeq = (this.#nextSeq + 1) | 0;
+  }
+
+  /** Before playout starts, frames queued past a new, earlier start that would not fit are dropped. */
+  #dropAfter(seq: number): void {
+    for (let slot = 0; slot < this.#capacity; slot++) {
+      if (this.#filled[slot] === 1 && ((this.#slotSeq[slot] - seq) | 0) >= this.#capacity) {
+        this.#filled[slot] = 0;
+        this.#queued--;
+        this.#stats.overflowDrops++;
+      }
+    }
+  }
+
+  #measureJitter(timestamp: number, arrivalMs: number): void {
+    const transit = arrivalMs - (timestamp / this.#frameSamples) * this.#frameMs;
+    if (this.#lastTransitMs !== null) {
+      const d = Math.abs(transit - this.#lastTransitMs);
+      this.#jitterMs += (d - this.#jitterMs) / 16;
+      const wanted = Math.ceil((3 * this.#jitterMs) / this.#frameMs) + this.#minDepth;
+      this.#targetDepth = Math.max(this.#minDepth, Math.min(this.#capacity - 1, wanted));
+    }
+    this.#lastTransitMs = transit;
+  }
+}

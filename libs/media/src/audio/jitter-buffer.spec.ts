@@ -90,7 +90,7 @@ describe('JitterBuffer', () => {
     );
     expect(played[0]).toBeGreaterThanOrEqual(16);
     expect(played.at(-1)).toBe(25);
-    expect([...played].sort((a, b) => a! - b!)).toEqual(played);
+    expect([...played].sort((a, b) => a - b)).toEqual(played);
   });
 
   it('handles u32 sequence wrap-around', () => {

@@ -152,6 +152,12 @@ export class Session extends EventEmitter<SessionEvents> {
     });
   }
 
+  /** Tells the room this participant is (un)muted; the new list arrives as a 'participants' event. */
+  setMuted(muted: boolean): void {
+    if (this.#state !== 'joined' || this.#connection === null) throw new SaporaError(ErrorCode.NotJoined, `not connected (${this.#state})`);
+    this.#connection.send(MessageType.SetMuted, { muted });
+  }
+
   /** Leaves the meeting: the server removes this participant at once. Safe to call twice. */
   async leave(): Promise<void> {
     if (this.#state === 'closed') return;

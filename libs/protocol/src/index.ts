@@ -6,3 +6,4 @@ export * from './frame/message-type';
 export * from './frame/frame-errors';
 export * from './frame/frame-codec';
 export * from './messages/control-messages';
+export * from './datagram/media-datagram';

@@ -155,6 +155,15 @@ export class MembershipService {
     await this.#announce('left', member);
   }
 
+  /** Mute or unmute: the room's lists show it, and media services hear of it. */
+  async setMuted(participant: ConnectedParticipant, muted: boolean): Promise<void> {
+    const { meetingId, participantId } = participant.member;
+    const member = await this.store.updateMember(meetingId, participantId, { muted });
+    if (member === null) return;
+    participant.member = member;
+    await this.#announce('updated', member);
+  }
+
   /** The sweep: sessions past their deadline end everywhere. */
   async expireSessions(): Promise<void> {
     const expired = await this.store.expire();

@@ -150,6 +150,9 @@ export class ControlServer implements OnApplicationBootstrap, BeforeApplicationS
           decodePayload(MessageType.Disconnect, frame.payload);
           await this.membership.leave(participant, 'disconnect');
           return;
+        case MessageType.SetMuted:
+          await this.membership.setMuted(participant, decodePayload(MessageType.SetMuted, frame.payload).muted);
+          return;
         case MessageType.Register:
           participant.sendError(
             ErrorCode.AlreadyJoined,

@@ -9,6 +9,7 @@ export enum MessageType {
   UserList = 0x03,
   Disconnect = 0x04,
   Joined = 0x05,
+  SetMuted = 0x06,
   Error = 0x0f,
   ChatSend = 0x10,
   ChatMessage = 0x11,
@@ -31,6 +32,7 @@ export const CLIENT_TO_CONTROL_LIMITS: FrameLimits = new Map([
   [MessageType.Heartbeat, 64],
   [MessageType.Disconnect, 1 * KIB],
   [MessageType.ChatSend, 8 * KIB],
+  [MessageType.SetMuted, 64],
 ]);
 
 /** What a client accepts from the control service. */

@@ -85,6 +85,10 @@ export interface JoinReply {
   serverTimeMs: number;
 }
 
+export interface SetMuted {
+  muted: boolean;
+}
+
 export interface ChatSend {
   to: string;
   text: string;
@@ -112,6 +116,7 @@ export interface ControlPayloads {
   [MessageType.UserList]: ParticipantList;
   [MessageType.Disconnect]: Disconnect;
   [MessageType.Joined]: JoinReply;
+  [MessageType.SetMuted]: SetMuted;
   [MessageType.Error]: ErrorPayload;
   [MessageType.ChatSend]: ChatSend;
   [MessageType.ChatMessage]: ChatMessage;
@@ -128,6 +133,7 @@ const SCHEMA: Record<ControlMessageType, protobuf.Type | null> = {
   [MessageType.UserList]: root.lookupType('sapora.control.ParticipantList'),
   [MessageType.Disconnect]: root.lookupType('sapora.control.Disconnect'),
   [MessageType.Joined]: root.lookupType('sapora.control.JoinReply'),
+  [MessageType.SetMuted]: root.lookupType('sapora.control.SetMuted'),
   [MessageType.Error]: root.lookupType('sapora.control.Error'),
   [MessageType.ChatSend]: root.lookupType('sapora.control.ChatSend'),
   [MessageType.ChatMessage]: root.lookupType('sapora.control.ChatMessage'),

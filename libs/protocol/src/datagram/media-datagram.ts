@@ -1,0 +1,121 @@
+/**
+ * UDP media datagrams (audio 6001; video will share the header).
+ *
+ *   0         1         2         3         4                    20                 24                  28
+ *   +---------+---------+---------+---------+--------------------+------------------+-------------------+--------+
+ *   | version |  kind   |  flags  | (zero)  | token (16 bytes)   | sequence (u32 BE)| timestamp (u32 BE)| body   |
+ *   +---------+---------+---------+---------+--------------------+------------------+-------------------+--------+
+ *
+ * The token is the session token from JOINED (client to server; zeros from the server). The
+ * sequence counts datagrams of one stream; the timestamp is in samples for audio. The header
+ * is 28 bytes so that the body starts on an even offset. No datagram exceeds
+ * MAX_DATAGRAM_PAYLOAD (1200 bytes), so none needs IP fragmentation on Ethernet.
+ */
+import { SESSION_TOKEN_BYTES } from '../constants/limits';
+import { MAX_DATAGRAM_PAYLOAD } from '../constants/media';
+
+export const DATAGRAM_VERSION = 1;
+export const DATAGRAM_VERSION_OFFSET = 0;
+export const DATAGRAM_KIND_OFFSET = 1;
+export const DATAGRAM_FLAGS_OFFSET = 2;
+export const DATAGRAM_TOKEN_OFFSET = 4;
+export const DATAGRAM_SEQUENCE_OFFSET = 20;
+export const DATAGRAM_TIMESTAMP_OFFSET = 24;
+export const DATAGRAM_HEADER_LENGTH = 28;
+export const DATAGRAM_MAX_BODY = MAX_DATAGRAM_PAYLOAD - DATAGRAM_HEADER_LENGTH;
+/** Most 16-bit samples one audio datagram can carry. */
+export const AUDIO_MAX_FRAME_SAMPLES = Math.floor(DATAGRAM_MAX_BODY / 2);
+
+export enum DatagramKind {
+  /** Body: one codec frame of 16-bit little-endian PCM (empty when flagged silent). */
+  Audio = 1,
+  /** No body: "here I am" from a client that is not sending, so the server learns its address. */
+  Keepalive = 2,
+}
+
+export enum DatagramFlags {
+  None = 0,
+  /** The sender has nothing to say this frame (muted or silent); the body is empty. */
+  Silence = 1,
+}
+
+export class DatagramError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DatagramError';
+  }
+}
+
+/** A decoded datagram; token and body are views into the received buffer. */
+export interface MediaDatagram {
+  kind: DatagramKind;
+  flags: number;
+  token: Buffer;
+  sequence: number;
+  timestamp: number;
+  body: Buffer;
+}
+
+const ZERO_TOKEN = Buffer.alloc(SESSION_TOKEN_BYTES);
+
+export function decodeMediaDatagram(bytes: Buffer): MediaDatagram {
+  if (bytes.length < DATAGRAM_HEADER_LENGTH) throw new DatagramError(`datagram of ${bytes.length} bytes is shorter than its header`);
+  if (bytes.length > MAX_DATAGRAM_PAYLOAD) throw new DatagramError(`datagram of ${bytes.length} bytes is over ${MAX_DATAGRAM_PAYLOAD}`);
+  const version = bytes[DATAGRAM_VERSION_OFFSET];
+  if (version !== DATAGRAM_VERSION) throw new DatagramError(`unsupported datagram version ${version}`);
+  const kind = bytes[DATAGRAM_KIND_OFFSET];
+  if (kind !== DatagramKind.Audio && kind !== DatagramKind.Keepalive) throw new DatagramError(`unknown datagram kind ${kind}`);
+  const body = bytes.subarray(DATAGRAM_HEADER_LENGTH);
+  if (kind === DatagramKind.Audio && body.length % 2 !== 0) throw new DatagramError('audio body is not whole 16-bit samples');
+  if (kind === DatagramKind.Keepalive && body.length !== 0) throw new DatagramError('keepalive carries no body');
+  return {
+    kind,
+    flags: bytes[DATAGRAM_FLAGS_OFFSET],
+    token: bytes.subarray(DATAGRAM_TOKEN_OFFSET, DATAGRAM_TOKEN_OFFSET + SESSION_TOKEN_BYTES),
+    sequence: bytes.readUInt32BE(DATAGRAM_SEQUENCE_OFFSET),
+    timestamp: bytes.readUInt32BE(DATAGRAM_TIMESTAMP_OFFSET),
+    body,
+  };
+}
+
+/** Writes a header into `into` (at least DATAGRAM_HEADER_LENGTH bytes). */
+export function writeDatagramHeader(
+  into: Buffer,
+  kind: DatagramKind,
+  flags: number,
+  token: Uint8Array | null,
+  sequence: number,
+  timestamp: number,
+): void {
+  into[DATAGRAM_VERSION_OFFSET] = DATAGRAM_VERSION;
+  into[DATAGRAM_KIND_OFFSET] = kind;
+  into[DATAGRAM_FLAGS_OFFSET] = flags;
+  into[3] = 0;
+  into.set(token ?? ZERO_TOKEN, DATAGRAM_TOKEN_OFFSET);
+  into.writeUInt32BE(sequence >>> 0, DATAGRAM_SEQUENCE_OFFSET);
+  into.writeUInt32BE(timestamp >>> 0, DATAGRAM_TIMESTAMP_OFFSET);
+}
+
+/** One audio datagram: header, then the samples as 16-bit little-endian. */
+export function encodeAudioDatagram(token: Uint8Array | null, sequence: number, timestamp: number, samples: Int16Array | null): Buffer {
+  const count = samples?.length ?? 0;
+  if (count > AUDIO_MAX_FRAME_SAMPLES) throw new DatagramError(`${count} samples do not fit one datagram (${AUDIO_MAX_FRAME_SAMPLES} do)`);
+  const datagram = Buffer.allocUnsafe(DATAGRAM_HEADER_LENGTH + count * 2);
+  writeDatagramHeader(datagram, DatagramKind.Audio, samples === null ? DatagramFlags.Silence : DatagramFlags.None, token, sequence, timestamp);
+  for (let i = 0; i < count; i++) datagram.writeInt16LE(samples![i], DATAGRAM_HEADER_LENGTH + 2 * i);
+  return datagram;
+}
+
+export function encodeKeepalive(token: Uint8Array, sequence: number): Buffer {
+  const datagram = Buffer.allocUnsafe(DATAGRAM_HEADER_LENGTH);
+  writeDatagramHeader(datagram, DatagramKind.Keepalive, DatagramFlags.None, token, sequence, 0);
+  return datagram;
+}
+
+/** Copies an audio body's samples into `out` (which must have room); returns how many. */
+export function readAudioSamples(body: Buffer, out: Int16Array): number {
+  const count = body.length >> 1;
+  if (count > out.length) throw new DatagramError(`${count} samples do not fit a frame of ${out.length}`);
+  for (let i = 0; i < count; i++) out[i] = body.readInt16LE(2 * i);
+  return count;
+}

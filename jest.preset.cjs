@@ -13,4 +13,7 @@ module.exports = {
   },
   moduleNameMapper: pathsToModuleNameMapper(compilerOptions.paths, { prefix: __dirname + '/' }),
   setupFiles: ['reflect-metadata'],
+  // Once in a while a run in CI stayed alive after every test had passed (a socket or Redis
+  // reconnect handle we have not pinned down); a finished run must end, not wait forever.
+  forceExit: true,
 };

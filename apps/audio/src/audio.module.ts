@@ -1,0 +1,39 @@
+import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { createRedis, Redis, RoomStore } from '@sapora/coordination';
+import { Logger } from '@sapora/service-kit';
+import { LOGGER, REDIS } from './audio-tokens';
+import { AudioConfig } from './config/audio-config';
+import { MembershipController } from './membership/membership.controller';
+import { SessionDirectory } from './rooms/session-directory';
+import { AudioServer } from './server/audio-server';
+
+class RedisCloser implements OnApplicationShutdown {
+  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.redis.quit();
+  }
+}
+
+@Module({})
+export class AudioModule {
+  static register(config: AudioConfig, logger: Logger): DynamicModule {
+    return {
+      module: AudioModule,
+      controllers: [MembershipController],
+      providers: [
+        { provide: AudioConfig, useValue: config },
+        { provide: LOGGER, useValue: logger },
+        { provide: REDIS, useFactory: () => createRedis(config.REDIS_URL, { name: 'sapora-audio' }) },
+        {
+          provide: SessionDirectory,
+          inject: [REDIS],
+          // Only getSession is used here; the idle timeout is control's business.
+          useFactory: (redis: Redis) => new SessionDirectory(new RoomStore(redis, 1), config.UNKNOWN_TOKEN_TTL_MS),
+        },
+        AudioServer,
+        RedisCloser,
+      ],
+    };
+  }
+}

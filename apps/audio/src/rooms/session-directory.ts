@@ -1,0 +1,62 @@
+import { RoomStore } from '@sapora/coordination';
+
+export interface KnownSession {
+  participantId: string;
+  meetingId: string;
+}
+
+/** Most unknown tokens remembered at once: a flood of random tokens cannot grow memory without bound. */
+const MAX_UNKNOWN = 10_000;
+
+/**
+ * Which session tokens are live, cached in memory so a datagram never waits on Redis. Filled
+ * by membership events (joined) and, for a token not seen yet (this service restarted), by one
+ * Redis lookup; emptied by events (left, timed out). Unknown tokens are remembered for a while
+ * so that garbage costs one lookup per token, not one per datagram.
+ */
+export class SessionDirectory {
+  readonly #store: RoomStore;
+  readonly #unknownTtlMs: number;
+  readonly #known = new Map<string, KnownSession>();
+  readonly #unknownUntil = new Map<string, number>();
+  readonly #pending = new Set<string>();
+
+  constructor(store: RoomStore, unknownTtlMs: number) {
+    this.#store = store;
+    this.#unknownTtlMs = unknownTtlMs;
+  }
+
+  get(tokenHex: string): KnownSession | undefined {
+    return this.#known.get(tokenHex);
+  }
+
+  add(tokenHex: string, session: KnownSession): void {
+    this.#known.set(tokenHex, session);
+    this.#unknownUntil.delete(tokenHex);
+  }
+
+  remove(tokenHex: string): KnownSession | undefined {
+    const session = this.#known.get(tokenHex);
+    this.#known.delete(tokenHex);
+    return session;
+  }
+
+  /** Looks a token up in Redis in the background, at most once at a time and once per TTL. */
+  lookup(tokenHex: string, now: number): void {
+    if (this.#pending.has(tokenHex) || (this.#unknownUntil.get(tokenHex) ?? 0) > now) return;
+    this.#pending.add(tokenHex);
+    this.#store
+      .getSession(tokenHex)
+      .then((session) => {
+        if (session !== null) this.add(tokenHex, { participantId: session.participantId, meetingId: session.meetingId });
+        else this.#rememberUnknown(tokenHex, now);
+      })
+      .catch(() => this.#rememberUnknown(tokenHex, now))
+      .finally(() => this.#pending.delete(tokenHex));
+  }
+
+  #rememberUnknown(tokenHex: string, now: number): void {
+    if (this.#unknownUntil.size >= MAX_UNKNOWN) this.#unknownUntil.clear();
+    this.#unknownUntil.set(tokenHex, now + this.#unknownTtlMs);
+  }
+}

@@ -1,0 +1,157 @@
+import { performance } from 'node:perf_hooks';
+import { RemoteInfo } from 'node:dgram';
+import { AddressInfo } from 'node:net';
+import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { MembershipEvent } from '@sapora/coordination';
+import { MixClock } from '@sapora/media';
+import {
+  DatagramFlags,
+  DatagramKind,
+  decodeMediaDatagram,
+  encodeAudioDatagram,
+  MediaDatagram,
+  readAudioSamples,
+} from '@sapora/protocol';
+import { Logger, UdpEndpoint } from '@sapora/service-kit';
+import { AudioConfig } from '../config/audio-config';
+import { LOGGER } from '../audio-tokens';
+import { AudioParticipant, AudioRoom } from '../rooms/audio-room';
+import { SessionDirectory } from '../rooms/session-directory';
+
+export interface AudioStats {
+  received: number;
+  malformed: number;
+  unauthenticated: number;
+  wrongFrameSize: number;
+  sent: number;
+  rooms: number;
+  missedTicks: number;
+  /** Lateness of mix ticks behind their deadline, last tick, ms. */
+  lastTickLatenessMs: number;
+}
+
+/**
+ * The audio service's UDP edge and mixing loop. Datagrams from live sessions go into their
+ * sender's jitter buffer; one drift-free clock ticks every room once per frame period.
+ */
+@Injectable()
+export class AudioServer implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  readonly #endpoint: UdpEndpoint;
+  readonly #clock: MixClock;
+  readonly #rooms = new Map<string, AudioRoom>();
+  readonly #scratch: Int16Array;
+  readonly #stats: AudioStats = {
+    received: 0,
+    malformed: 0,
+    unauthenticated: 0,
+    wrongFrameSize: 0,
+    sent: 0,
+    rooms: 0,
+    missedTicks: 0,
+    lastTickLatenessMs: 0,
+  };
+  #tickTimestamp = 0;
+  #address: AddressInfo | null = null;
+
+  constructor(
+    private readonly config: AudioConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly sessions: SessionDirectory,
+  ) {
+    this.#scratch = new Int16Array(config.AUDIO_FRAME_SAMPLES);
+    this.#endpoint = new UdpEndpoint(
+      { host: config.AUDIO_HOST, port: config.AUDIO_PORT, receiveBufferBytes: 4 * 1024 * 1024, sendBufferBytes: 4 * 1024 * 1024 },
+      (datagram, from) => this.#onDatagram(datagram, from),
+    );
+    const periodMs = (config.AUDIO_FRAME_SAMPLES / config.AUDIO_SAMPLE_RATE) * 1000;
+    this.#clock = new MixClock(periodMs, (tick) => this.#tick(tick.latenessMs));
+  }
+
+  get address(): AddressInfo {
+    if (this.#address === null) throw new Error('audio server is not listening');
+    return this.#address;
+  }
+
+  get stats(): AudioStats {
+    return { ...this.#stats, rooms: this.#rooms.size, missedTicks: this.#clock.missed };
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.#address = await this.#endpoint.bind();
+    this.#clock.start();
+    this.logger.info(
+      { host: this.#address.address, port: this.#address.port, frameSamples: this.config.AUDIO_FRAME_SAMPLES },
+      `audio listening on ${this.#address.address}:${this.#address.port} (UDP)`,
+    );
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.#clock.close();
+    await this.#endpoint.close();
+  }
+
+  /** Membership events from control keep the token cache and the rooms current. */
+  onMembership(event: MembershipEvent): void {
+    if (event.kind === 'joined') {
+      this.sessions.add(event.token, { participantId: event.participantId, meetingId: event.meetingId });
+      return;
+    }
+    if (event.kind === 'left' || event.kind === 'timed_out') {
+      this.sessions.remove(event.token);
+      const room = this.#rooms.get(event.meetingId);
+      room?.remove(event.participantId);
+      if (room?.size === 0) this.#rooms.delete(event.meetingId);
+      this.logger.debug({ meetingId: event.meetingId, participantId: event.participantId, kind: event.kind }, 'dropped from audio');
+    }
+  }
+
+  #onDatagram(bytes: Buffer, from: RemoteInfo): void {
+    this.#stats.received++;
+    let datagram: MediaDatagram;
+    try {
+      datagram = decodeMediaDatagram(bytes);
+    } catch {
+      this.#stats.malformed++;
+      return;
+    }
+    const token = datagram.token.toString('hex');
+    const session = this.sessions.get(token);
+    if (session === undefined) {
+      this.#stats.unauthenticated++;
+      this.sessions.lookup(token, Date.now());
+      return;
+    }
+    let room = this.#rooms.get(session.meetingId);
+    if (room === undefined) {
+      room = new AudioRoom(session.meetingId, {
+        frameSamples: this.config.AUDIO_FRAME_SAMPLES,
+        sampleRate: this.config.AUDIO_SAMPLE_RATE,
+        maxDelayMs: this.config.AUDIO_JITTER_MAX_MS,
+      });
+      this.#rooms.set(session.meetingId, room);
+    }
+    const participant = room.participant(session.participantId);
+    // Behind NAT the source port is not the one the client bound: answer where it came from.
+    participant.address = from.address;
+    participant.port = from.port;
+    if (datagram.kind !== DatagramKind.Audio || (datagram.flags & DatagramFlags.Silence) !== 0) return;
+    if (datagram.body.length !== this.#scratch.length * 2) {
+      this.#stats.wrongFrameSize++;
+      return;
+    }
+    readAudioSamples(datagram.body, this.#scratch);
+    participant.jitter.push(datagram.sequence, datagram.timestamp, this.#scratch, performance.now());
+  }
+
+  #tick(latenessMs: number): void {
+    this.#stats.lastTickLatenessMs = latenessMs;
+    this.#tickTimestamp = (this.#tickTimestamp + this.config.AUDIO_FRAME_SAMPLES) >>> 0;
+    for (const room of this.#rooms.values()) room.tick(this.#send);
+  }
+
+  readonly #send = (participant: AudioParticipant, mixed: Int16Array): void => {
+    participant.sequence = (participant.sequence + 1) >>> 0;
+    this.#endpoint.send(encodeAudioDatagram(null, participant.sequence, this.#tickTimestamp, mixed), participant.port, participant.address!);
+    this.#stats.sent++;
+  };
+}

@@ -24,12 +24,16 @@ export class AudioModule {
       providers: [
         { provide: AudioConfig, useValue: config },
         { provide: LOGGER, useValue: logger },
-        { provide: REDIS, useFactory: () => createRedis(config.REDIS_URL, { name: 'sapora-audio' }) },
+        {
+          provide: REDIS,
+          useFactory: () => createRedis(config.REDIS_URL, { name: 'sapora-audio' }),
+        },
         {
           provide: SessionDirectory,
           inject: [REDIS],
           // Only getSession is used here; the idle timeout is control's business.
-          useFactory: (redis: Redis) => new SessionDirectory(new RoomStore(redis, 1), config.UNKNOWN_TOKEN_TTL_MS),
+          useFactory: (redis: Redis) =>
+            new SessionDirectory(new RoomStore(redis, 1), config.UNKNOWN_TOKEN_TTL_MS),
         },
         AudioServer,
         RedisCloser,

@@ -25,12 +25,16 @@ export async function createAudioApp(
   options: { logger?: Logger } = {},
 ): Promise<AudioApp> {
   const config = loadConfig(AudioConfig, env);
-  const logger = options.logger ?? createLogger('audio', { level: config.LOG_LEVEL, nodeEnv: config.NODE_ENV });
-  const app = await NestFactory.createMicroservice<MicroserviceOptions>(AudioModule.register(config, logger), {
-    ...redisTransportOptions(config.REDIS_URL),
-    logger: new NestPinoLogger(logger),
-    abortOnError: false,
-  });
+  const logger =
+    options.logger ?? createLogger('audio', { level: config.LOG_LEVEL, nodeEnv: config.NODE_ENV });
+  const app = await NestFactory.createMicroservice<MicroserviceOptions>(
+    AudioModule.register(config, logger),
+    {
+      ...redisTransportOptions(config.REDIS_URL),
+      logger: new NestPinoLogger(logger),
+      abortOnError: false,
+    },
+  );
   await app.listen();
   const server = app.get(AudioServer);
   return { app, logger, address: server.address, server };

@@ -31,7 +31,9 @@ describe('audio service: mixing over real UDP', () => {
     d.audio.startStreaming(AudioStack.tone(880));
     await sleep(400);
 
-    const [heardA, heardB, heardC, heardD] = await Promise.all([a, b, c, d].map((client) => record(client.audio, 1_000)));
+    const [heardA, heardB, heardC, heardD] = await Promise.all(
+      [a, b, c, d].map((client) => record(client.audio, 1_000)),
+    );
     expect(level(heardC, 440)).toBeGreaterThan(AUDIBLE);
     expect(level(heardC, 660)).toBeGreaterThan(AUDIBLE);
     expect(level(heardA, 660)).toBeGreaterThan(AUDIBLE);
@@ -51,7 +53,11 @@ describe('audio service: mixing over real UDP', () => {
   }, 15_000);
 
   it('keeps a tone continuous through reordered, duplicated and dropped packets', async () => {
-    const proxy = await LossyProxy.start(stack.audio.address.port, { reorderEvery: 3, duplicateEvery: 5, dropEvery: 11 });
+    const proxy = await LossyProxy.start(stack.audio.address.port, {
+      reorderEvery: 3,
+      duplicateEvery: 5,
+      dropEvery: 11,
+    });
     const talker = await stack.join('Talker', 'lossy', proxy.port);
     const listener = await stack.join('Listener', 'lossy');
     listener.audio.startReceiving();
@@ -88,7 +94,12 @@ describe('audio service: mixing over real UDP', () => {
     const loud = new ToneSource(1000, RATE, FRAME, 0.9);
     const tokens = [Buffer.alloc(16, 0x42), staleToken];
     const blast = setInterval(() => {
-      for (const token of tokens) attacker.send(encodeAudioDatagram(token, Date.now() & 0xffff, 0, loud.next()), stack.audio.address.port, '127.0.0.1');
+      for (const token of tokens)
+        attacker.send(
+          encodeAudioDatagram(token, Date.now() & 0xffff, 0, loud.next()),
+          stack.audio.address.port,
+          '127.0.0.1',
+        );
       attacker.send(Buffer.from('not a datagram at all'), stack.audio.address.port, '127.0.0.1');
     }, 10);
     await sleep(300);

@@ -56,7 +56,16 @@ class ScriptedServer {
           username: 'tester',
           participants: {
             meetingId: 'default',
-            participants: [{ participantId: 'p1', username: 'tester', ip: '127.0.0.1', muted: false, presenting: false, joinedAtMs: 0 }],
+            participants: [
+              {
+                participantId: 'p1',
+                username: 'tester',
+                ip: '127.0.0.1',
+                muted: false,
+                presenting: false,
+                joinedAtMs: 0,
+              },
+            ],
           },
           heartbeatIntervalMs: 40,
           idleTimeoutMs: 10_000,

@@ -154,7 +154,8 @@ export class Session extends EventEmitter<SessionEvents> {
 
   /** Tells the room this participant is (un)muted; the new list arrives as a 'participants' event. */
   setMuted(muted: boolean): void {
-    if (this.#state !== 'joined' || this.#connection === null) throw new SaporaError(ErrorCode.NotJoined, `not connected (${this.#state})`);
+    if (this.#state !== 'joined' || this.#connection === null)
+      throw new SaporaError(ErrorCode.NotJoined, `not connected (${this.#state})`);
     this.#connection.send(MessageType.SetMuted, { muted });
   }
 

@@ -1,5 +1,11 @@
 import { IsInt, IsIP, Max, Min } from 'class-validator';
-import { AUDIO_FRAME_SAMPLES, AUDIO_JITTER_MAX_MS, AUDIO_MAX_FRAME_SAMPLES, AUDIO_SAMPLE_RATE, DEFAULT_PORTS } from '@sapora/protocol';
+import {
+  AUDIO_FRAME_SAMPLES,
+  AUDIO_JITTER_MAX_MS,
+  AUDIO_MAX_FRAME_SAMPLES,
+  AUDIO_SAMPLE_RATE,
+  DEFAULT_PORTS,
+} from '@sapora/protocol';
 import { CommonConfig } from '@sapora/service-kit';
 
 /** The audio service's environment variables. */
@@ -14,7 +20,9 @@ export class AudioConfig extends CommonConfig {
 
   @IsInt({ message: 'must be a whole number of samples' })
   @Min(64)
-  @Max(AUDIO_MAX_FRAME_SAMPLES, { message: `must fit one datagram: at most ${AUDIO_MAX_FRAME_SAMPLES} samples` })
+  @Max(AUDIO_MAX_FRAME_SAMPLES, {
+    message: `must fit one datagram: at most ${AUDIO_MAX_FRAME_SAMPLES} samples`,
+  })
   AUDIO_FRAME_SAMPLES: number = AUDIO_FRAME_SAMPLES;
 
   @IsInt()

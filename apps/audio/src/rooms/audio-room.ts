@@ -33,7 +33,13 @@ export class AudioRoom {
   participant(participantId: string): AudioParticipant {
     let participant = this.#participants.get(participantId);
     if (participant === undefined) {
-      participant = { participantId, jitter: new JitterBuffer(this.#jitterOptions), address: null, port: 0, sequence: 0 };
+      participant = {
+        participantId,
+        jitter: new JitterBuffer(this.#jitterOptions),
+        address: null,
+        port: 0,
+        sequence: 0,
+      };
       this.#participants.set(participantId, participant);
       this.#mixer.addListener(participantId);
     }
@@ -46,14 +52,15 @@ export class AudioRoom {
   }
 
   /** One frame period: a frame from each sender with something to play, a mix to each listener. */
-  tick(send: (participant: AudioParticipant, mixed: Int16Array) => void): void {
+  tick(send: (participant: AudioParticipant, address: string, mixed: Int16Array) => void): void {
     for (const participant of this.#participants.values()) {
       const frame = participant.jitter.pull();
       if (frame !== null) this.#mixer.setFrame(participant.participantId, frame);
     }
     this.#mixer.mix((listenerId, mixed) => {
       const listener = this.#participants.get(listenerId);
-      if (listener !== undefined && listener.address !== null) send(listener, mixed);
+      if (listener !== undefined && listener.address !== null)
+        send(listener, listener.address, mixed);
     });
   }
 }

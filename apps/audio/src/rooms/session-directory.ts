@@ -48,7 +48,11 @@ export class SessionDirectory {
     this.#store
       .getSession(tokenHex)
       .then((session) => {
-        if (session !== null) this.add(tokenHex, { participantId: session.participantId, meetingId: session.meetingId });
+        if (session !== null)
+          this.add(tokenHex, {
+            participantId: session.participantId,
+            meetingId: session.meetingId,
+          });
         else this.#rememberUnknown(tokenHex, now);
       })
       .catch(() => this.#rememberUnknown(tokenHex, now))

@@ -1,7 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import { RemoteInfo } from 'node:dgram';
 import { AddressInfo } from 'node:net';
-import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
 import { MembershipEvent } from '@sapora/coordination';
 import { MixClock } from '@sapora/media';
 import {
@@ -60,7 +65,12 @@ export class AudioServer implements OnApplicationBootstrap, BeforeApplicationShu
   ) {
     this.#scratch = new Int16Array(config.AUDIO_FRAME_SAMPLES);
     this.#endpoint = new UdpEndpoint(
-      { host: config.AUDIO_HOST, port: config.AUDIO_PORT, receiveBufferBytes: 4 * 1024 * 1024, sendBufferBytes: 4 * 1024 * 1024 },
+      {
+        host: config.AUDIO_HOST,
+        port: config.AUDIO_PORT,
+        receiveBufferBytes: 4 * 1024 * 1024,
+        sendBufferBytes: 4 * 1024 * 1024,
+      },
       (datagram, from) => this.#onDatagram(datagram, from),
     );
     const periodMs = (config.AUDIO_FRAME_SAMPLES / config.AUDIO_SAMPLE_RATE) * 1000;
@@ -80,7 +90,11 @@ export class AudioServer implements OnApplicationBootstrap, BeforeApplicationShu
     this.#address = await this.#endpoint.bind();
     this.#clock.start();
     this.logger.info(
-      { host: this.#address.address, port: this.#address.port, frameSamples: this.config.AUDIO_FRAME_SAMPLES },
+      {
+        host: this.#address.address,
+        port: this.#address.port,
+        frameSamples: this.config.AUDIO_FRAME_SAMPLES,
+      },
       `audio listening on ${this.#address.address}:${this.#address.port} (UDP)`,
     );
   }
@@ -93,7 +107,10 @@ export class AudioServer implements OnApplicationBootstrap, BeforeApplicationShu
   /** Membership events from control keep the token cache and the rooms current. */
   onMembership(event: MembershipEvent): void {
     if (event.kind === 'joined') {
-      this.sessions.add(event.token, { participantId: event.participantId, meetingId: event.meetingId });
+      this.sessions.add(event.token, {
+        participantId: event.participantId,
+        meetingId: event.meetingId,
+      });
       return;
     }
     if (event.kind === 'left' || event.kind === 'timed_out') {
@@ -101,7 +118,10 @@ export class AudioServer implements OnApplicationBootstrap, BeforeApplicationShu
       const room = this.#rooms.get(event.meetingId);
       room?.remove(event.participantId);
       if (room?.size === 0) this.#rooms.delete(event.meetingId);
-      this.logger.debug({ meetingId: event.meetingId, participantId: event.participantId, kind: event.kind }, 'dropped from audio');
+      this.logger.debug(
+        { meetingId: event.meetingId, participantId: event.participantId, kind: event.kind },
+        'dropped from audio',
+      );
     }
   }
 
@@ -134,13 +154,19 @@ export class AudioServer implements OnApplicationBootstrap, BeforeApplicationShu
     // Behind NAT the source port is not the one the client bound: answer where it came from.
     participant.address = from.address;
     participant.port = from.port;
-    if (datagram.kind !== DatagramKind.Audio || (datagram.flags & DatagramFlags.Silence) !== 0) return;
+    if (datagram.kind !== DatagramKind.Audio || (datagram.flags & DatagramFlags.Silence) !== 0)
+      return;
     if (datagram.body.length !== this.#scratch.length * 2) {
       this.#stats.wrongFrameSize++;
       return;
     }
     readAudioSamples(datagram.body, this.#scratch);
-    participant.jitter.push(datagram.sequence, datagram.timestamp, this.#scratch, performance.now());
+    participant.jitter.push(
+      datagram.sequence,
+      datagram.timestamp,
+      this.#scratch,
+      performance.now(),
+    );
   }
 
   #tick(latenessMs: number): void {
@@ -149,9 +175,13 @@ export class AudioServer implements OnApplicationBootstrap, BeforeApplicationShu
     for (const room of this.#rooms.values()) room.tick(this.#send);
   }
 
-  readonly #send = (participant: AudioParticipant, mixed: Int16Array): void => {
+  readonly #send = (participant: AudioParticipant, address: string, mixed: Int16Array): void => {
     participant.sequence = (participant.sequence + 1) >>> 0;
-    this.#endpoint.send(encodeAudioDatagram(null, participant.sequence, this.#tickTimestamp, mixed), participant.port, participant.address!);
+    this.#endpoint.send(
+      encodeAudioDatagram(null, participant.sequence, this.#tickTimestamp, mixed),
+      participant.port,
+      address,
+    );
     this.#stats.sent++;
   };
 }

@@ -29,7 +29,10 @@ export class AudioStack {
       SWEEP_INTERVAL_MS: '50',
       NODE_ENV: 'production',
     });
-    await waitFor(() => /control listening/.test(this.control.output()), { timeoutMs: 10_000, what: 'control to listen' });
+    await waitFor(() => /control listening/.test(this.control.output()), {
+      timeoutMs: 10_000,
+      what: 'control to listen',
+    });
     this.audio = await createAudioApp(
       { REDIS_URL: this.redis.url, AUDIO_HOST: '127.0.0.1', AUDIO_PORT: '0', NODE_ENV: 'test' },
       { logger: createLogger('audio', { level: 'silent', nodeEnv: 'test' }) },
@@ -37,7 +40,11 @@ export class AudioStack {
   }
 
   /** Joins a meeting and opens audio; `port` lets a test put a proxy in the way. */
-  async join(username: string, meetingId: string, port = this.audio.address.port): Promise<{ session: Session; audio: AudioClient }> {
+  async join(
+    username: string,
+    meetingId: string,
+    port = this.audio.address.port,
+  ): Promise<{ session: Session; audio: AudioClient }> {
     const session = new Session({ host: '127.0.0.1', port: this.controlPort, username, meetingId });
     await session.connect();
     const audio = new AudioClient({ session, host: '127.0.0.1', port, keepaliveMs: 100 });
@@ -77,4 +84,5 @@ export async function record(audio: AudioClient, ms: number): Promise<Int16Array
   return all;
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+export const sleep = (ms: number): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, ms));

@@ -65,7 +65,13 @@ export class AudioClient extends EventEmitter<AudioClientEvents> {
   readonly #playout: JitterBuffer;
   readonly #silence: Int16Array;
   readonly #scratch: Int16Array;
-  readonly #stats: AudioClientStats = { sent: 0, received: 0, malformed: 0, played: 0, silentFrames: 0 };
+  readonly #stats: AudioClientStats = {
+    sent: 0,
+    received: 0,
+    malformed: 0,
+    played: 0,
+    silentFrames: 0,
+  };
   #socket: Socket | null = null;
   #sendClock: MixClock | null = null;
   #playClock: MixClock | null = null;
@@ -182,15 +188,21 @@ export class AudioClient extends EventEmitter<AudioClientEvents> {
     this.#timestamp = (this.#timestamp + this.#frameSamples) >>> 0;
     if (this.#socket === null || token === undefined || this.#muted || frame === null) return;
     this.#sequence = (this.#sequence + 1) >>> 0;
-    this.#socket.send(encodeAudioDatagram(token, this.#sequence, this.#timestamp, frame), this.#port, this.#host);
+    this.#socket.send(
+      encodeAudioDatagram(token, this.#sequence, this.#timestamp, frame),
+      this.#port,
+      this.#host,
+    );
     this.#stats.sent++;
   }
 
   #onDatagram(bytes: Buffer): void {
     try {
       const datagram = decodeMediaDatagram(bytes);
-      if (datagram.kind !== DatagramKind.Audio || (datagram.flags & DatagramFlags.Silence) !== 0) return;
-      if (readAudioSamples(datagram.body, this.#scratch) !== this.#frameSamples) throw new Error('mix of the wrong frame size');
+      if (datagram.kind !== DatagramKind.Audio || (datagram.flags & DatagramFlags.Silence) !== 0)
+        return;
+      if (readAudioSamples(datagram.body, this.#scratch) !== this.#frameSamples)
+        throw new Error('mix of the wrong frame size');
       this.#stats.received++;
       if (this.listenerCount('mix') > 0) this.emit('mix', Int16Array.from(this.#scratch));
       this.#playout.push(datagram.sequence, datagram.timestamp, this.#scratch, performance.now());

@@ -15,25 +15,44 @@ const token = Buffer.from('000102030405060708090a0b0c0d0e0f', 'hex');
 describe('media datagrams', () => {
   it('lays out an audio datagram byte by byte', () => {
     const bytes = encodeAudioDatagram(token, 0x01020304, 0x0a0b0c0d, Int16Array.from([1, -2]));
-    expect(bytes.toString('hex')).toBe('01010000' + '000102030405060708090a0b0c0d0e0f' + '01020304' + '0a0b0c0d' + '0100' + 'feff');
+    expect(bytes.toString('hex')).toBe(
+      '01010000' + '000102030405060708090a0b0c0d0e0f' + '01020304' + '0a0b0c0d' + '0100' + 'feff',
+    );
   });
 
   it('round-trips audio, silence and keepalives', () => {
-    const samples = Int16Array.from({ length: 512 }, (_, i) => (i * 97) % 65536 - 32768);
+    const samples = Int16Array.from({ length: 512 }, (_, i) => ((i * 97) % 65536) - 32768);
     const decoded = decodeMediaDatagram(encodeAudioDatagram(token, 7, 3584, samples));
-    expect(decoded).toMatchObject({ kind: DatagramKind.Audio, flags: DatagramFlags.None, sequence: 7, timestamp: 3584 });
+    expect(decoded).toMatchObject({
+      kind: DatagramKind.Audio,
+      flags: DatagramFlags.None,
+      sequence: 7,
+      timestamp: 3584,
+    });
     expect(decoded.token.equals(token)).toBe(true);
     const out = new Int16Array(512);
     expect(readAudioSamples(decoded.body, out)).toBe(512);
     expect(out).toEqual(samples);
-    expect(decodeMediaDatagram(encodeAudioDatagram(token, 8, 0, null))).toMatchObject({ flags: DatagramFlags.Silence, body: Buffer.alloc(0) });
-    expect(decodeMediaDatagram(encodeKeepalive(token, 9))).toMatchObject({ kind: DatagramKind.Keepalive, sequence: 9 });
-    expect(encodeAudioDatagram(null, 1, 1, null).subarray(4, 20).equals(Buffer.alloc(16))).toBe(true);
+    expect(decodeMediaDatagram(encodeAudioDatagram(token, 8, 0, null))).toMatchObject({
+      flags: DatagramFlags.Silence,
+      body: Buffer.alloc(0),
+    });
+    expect(decodeMediaDatagram(encodeKeepalive(token, 9))).toMatchObject({
+      kind: DatagramKind.Keepalive,
+      sequence: 9,
+    });
+    expect(encodeAudioDatagram(null, 1, 1, null).subarray(4, 20).equals(Buffer.alloc(16))).toBe(
+      true,
+    );
   });
 
   it('keeps every datagram within 1200 bytes', () => {
-    expect(encodeAudioDatagram(token, 1, 1, new Int16Array(AUDIO_MAX_FRAME_SAMPLES)).length).toBeLessThanOrEqual(1200);
-    expect(() => encodeAudioDatagram(token, 1, 1, new Int16Array(AUDIO_MAX_FRAME_SAMPLES + 1))).toThrow(DatagramError);
+    expect(
+      encodeAudioDatagram(token, 1, 1, new Int16Array(AUDIO_MAX_FRAME_SAMPLES)).length,
+    ).toBeLessThanOrEqual(1200);
+    expect(() =>
+      encodeAudioDatagram(token, 1, 1, new Int16Array(AUDIO_MAX_FRAME_SAMPLES + 1)),
+    ).toThrow(DatagramError);
   });
 
   it('refuses every truncation of a header and anything malformed, only ever with DatagramError', () => {
@@ -41,7 +60,9 @@ describe('media datagrams', () => {
     for (let length = 0; length < DATAGRAM_HEADER_LENGTH; length++) {
       expect(() => decodeMediaDatagram(good.subarray(0, length))).toThrow(DatagramError);
     }
-    expect(() => decodeMediaDatagram(good.subarray(0, good.length - 1))).toThrow('audio body is not whole 16-bit samples');
+    expect(() => decodeMediaDatagram(good.subarray(0, good.length - 1))).toThrow(
+      'audio body is not whole 16-bit samples',
+    );
     const wrongVersion = Buffer.from(good);
     wrongVersion[0] = 9;
     expect(() => decodeMediaDatagram(wrongVersion)).toThrow('unsupported datagram version 9');
@@ -52,7 +73,8 @@ describe('media datagrams', () => {
     let seed = 3;
     for (let round = 0; round < 5_000; round++) {
       const junk = Buffer.alloc(1 + (round % 80));
-      for (let i = 0; i < junk.length; i++) junk[i] = (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24;
+      for (let i = 0; i < junk.length; i++)
+        junk[i] = (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24;
       try {
         decodeMediaDatagram(junk);
       } catch (error) {

@@ -57,17 +57,23 @@ export interface MediaDatagram {
 }
 
 const ZERO_TOKEN = Buffer.alloc(SESSION_TOKEN_BYTES);
+const KNOWN_KINDS = new Set<number>([DatagramKind.Audio, DatagramKind.Keepalive]);
 
 export function decodeMediaDatagram(bytes: Buffer): MediaDatagram {
-  if (bytes.length < DATAGRAM_HEADER_LENGTH) throw new DatagramError(`datagram of ${bytes.length} bytes is shorter than its header`);
-  if (bytes.length > MAX_DATAGRAM_PAYLOAD) throw new DatagramError(`datagram of ${bytes.length} bytes is over ${MAX_DATAGRAM_PAYLOAD}`);
+  if (bytes.length < DATAGRAM_HEADER_LENGTH)
+    throw new DatagramError(`datagram of ${bytes.length} bytes is shorter than its header`);
+  if (bytes.length > MAX_DATAGRAM_PAYLOAD)
+    throw new DatagramError(`datagram of ${bytes.length} bytes is over ${MAX_DATAGRAM_PAYLOAD}`);
   const version = bytes[DATAGRAM_VERSION_OFFSET];
-  if (version !== DATAGRAM_VERSION) throw new DatagramError(`unsupported datagram version ${version}`);
-  const kind = bytes[DATAGRAM_KIND_OFFSET];
-  if (kind !== DatagramKind.Audio && kind !== DatagramKind.Keepalive) throw new DatagramError(`unknown datagram kind ${kind}`);
+  if (version !== DATAGRAM_VERSION)
+    throw new DatagramError(`unsupported datagram version ${version}`);
+  const kind = bytes[DATAGRAM_KIND_OFFSET] as DatagramKind;
+  if (!KNOWN_KINDS.has(kind)) throw new DatagramError(`unknown datagram kind ${kind}`);
   const body = bytes.subarray(DATAGRAM_HEADER_LENGTH);
-  if (kind === DatagramKind.Audio && body.length % 2 !== 0) throw new DatagramError('audio body is not whole 16-bit samples');
-  if (kind === DatagramKind.Keepalive && body.length !== 0) throw new DatagramError('keepalive carries no body');
+  if (kind === DatagramKind.Audio && body.length % 2 !== 0)
+    throw new DatagramError('audio body is not whole 16-bit samples');
+  if (kind === DatagramKind.Keepalive && body.length !== 0)
+    throw new DatagramError('keepalive carries no body');
   return {
     kind,
     flags: bytes[DATAGRAM_FLAGS_OFFSET],
@@ -97,12 +103,30 @@ export function writeDatagramHeader(
 }
 
 /** One audio datagram: header, then the samples as 16-bit little-endian. */
-export function encodeAudioDatagram(token: Uint8Array | null, sequence: number, timestamp: number, samples: Int16Array | null): Buffer {
+export function encodeAudioDatagram(
+  token: Uint8Array | null,
+  sequence: number,
+  timestamp: number,
+  samples: Int16Array | null,
+): Buffer {
   const count = samples?.length ?? 0;
-  if (count > AUDIO_MAX_FRAME_SAMPLES) throw new DatagramError(`${count} samples do not fit one datagram (${AUDIO_MAX_FRAME_SAMPLES} do)`);
+  if (count > AUDIO_MAX_FRAME_SAMPLES)
+    throw new DatagramError(
+      `${count} samples do not fit one datagram (${AUDIO_MAX_FRAME_SAMPLES} do)`,
+    );
   const datagram = Buffer.allocUnsafe(DATAGRAM_HEADER_LENGTH + count * 2);
-  writeDatagramHeader(datagram, DatagramKind.Audio, samples === null ? DatagramFlags.Silence : DatagramFlags.None, token, sequence, timestamp);
-  for (let i = 0; i < count; i++) datagram.writeInt16LE(samples![i], DATAGRAM_HEADER_LENGTH + 2 * i);
+  writeDatagramHeader(
+    datagram,
+    DatagramKind.Audio,
+    samples === null ? DatagramFlags.Silence : DatagramFlags.None,
+    token,
+    sequence,
+    timestamp,
+  );
+  if (samples !== null) {
+    for (let i = 0; i < count; i++)
+      datagram.writeInt16LE(samples[i], DATAGRAM_HEADER_LENGTH + 2 * i);
+  }
   return datagram;
 }
 
@@ -115,7 +139,8 @@ export function encodeKeepalive(token: Uint8Array, sequence: number): Buffer {
 /** Copies an audio body's samples into `out` (which must have room); returns how many. */
 export function readAudioSamples(body: Buffer, out: Int16Array): number {
   const count = body.length >> 1;
-  if (count > out.length) throw new DatagramError(`${count} samples do not fit a frame of ${out.length}`);
+  if (count > out.length)
+    throw new DatagramError(`${count} samples do not fit a frame of ${out.length}`);
   for (let i = 0; i < count; i++) out[i] = body.readInt16LE(2 * i);
   return count;
 }

@@ -19,9 +19,15 @@ export class UdpEndpoint {
   #sendErrors = 0;
   #closed = false;
 
-  constructor(options: UdpEndpointOptions, onDatagram: (datagram: Buffer, from: RemoteInfo) => void) {
+  constructor(
+    options: UdpEndpointOptions,
+    onDatagram: (datagram: Buffer, from: RemoteInfo) => void,
+  ) {
     this.#options = options;
-    this.#socket = createSocket({ type: options.host.includes(':') ? 'udp6' : 'udp4', reuseAddr: false });
+    this.#socket = createSocket({
+      type: options.host.includes(':') ? 'udp6' : 'udp4',
+      reuseAddr: false,
+    });
     this.#socket.on('message', onDatagram);
     this.#socket.on('error', () => this.#sendErrors++);
   }
@@ -38,8 +44,10 @@ export class UdpEndpoint {
         resolve();
       });
     });
-    if (this.#options.receiveBufferBytes) this.#socket.setRecvBufferSize(this.#options.receiveBufferBytes);
-    if (this.#options.sendBufferBytes) this.#socket.setSendBufferSize(this.#options.sendBufferBytes);
+    if (this.#options.receiveBufferBytes)
+      this.#socket.setRecvBufferSize(this.#options.receiveBufferBytes);
+    if (this.#options.sendBufferBytes)
+      this.#socket.setSendBufferSize(this.#options.sendBufferBytes);
     return this.#socket.address();
   }
 

@@ -114,15 +114,19 @@ function waitForDeliveries(
 async function main(): Promise<void> {
   const redis = await startRedis();
   const port = await freePort();
-  const control = await startServiceProcess('control', port, {
-    REDIS_URL: redis.url,
-    CONTROL_HOST: '127.0.0.1',
-    CONTROL_PORT: String(port),
-    LOG_LEVEL: 'warn',
-    // The benchmark measures the service, not the per-person rate limit.
-    CHAT_BURST: '1000000',
-    CHAT_RATE_PER_SECOND: '1000000',
-  });
+  const control = await startServiceProcess(
+    'control',
+    {
+      REDIS_URL: redis.url,
+      CONTROL_HOST: '127.0.0.1',
+      CONTROL_PORT: String(port),
+      LOG_LEVEL: 'warn',
+      // The benchmark measures the service, not the per-person rate limit.
+      CHAT_BURST: '1000000',
+      CHAT_RATE_PER_SECOND: '1000000',
+    },
+    { tcpPort: port },
+  );
   try {
     const joins = new Samples();
     const results: RoomResult[] = [];

@@ -35,6 +35,11 @@ export class AudioConfig extends CommonConfig {
   @Max(1_000)
   AUDIO_JITTER_MAX_MS: number = AUDIO_JITTER_MAX_MS;
 
+  /** How often the service logs its figures (datagrams, missed ticks, added latency). */
+  @IsInt()
+  @Min(100)
+  AUDIO_STATS_INTERVAL_MS: number = 10_000;
+
   /** How long an unknown token is remembered as unknown, so a flood of bad datagrams costs no Redis. */
   @IsInt()
   @Min(100)

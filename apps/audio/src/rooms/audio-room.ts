@@ -51,11 +51,16 @@ export class AudioRoom {
     this.#mixer.removeListener(participantId);
   }
 
-  /** One frame period: a frame from each sender with something to play, a mix to each listener. */
-  tick(send: (participant: AudioParticipant, address: string, mixed: Int16Array) => void): void {
+  /**
+   * One frame period: a frame from each sender with something to play, a mix to each listener.
+   * `played` hears when each mixed frame had arrived, for the added-latency figure.
+   */
+  tick(send: (participant: AudioParticipant, address: string, mixed: Int16Array) => void, played: (arrivalMs: number) => void): void {
     for (const participant of this.#participants.values()) {
       const frame = participant.jitter.pull();
-      if (frame !== null) this.#mixer.setFrame(participant.participantId, frame);
+      if (frame === null) continue;
+      this.#mixer.setFrame(participant.participantId, frame);
+      played(participant.jitter.lastArrivalMs);
     }
     this.#mixer.mix((listenerId, mixed) => {
       const listener = this.#participants.get(listenerId);

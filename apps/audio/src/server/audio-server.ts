@@ -8,7 +8,7 @@ import {
   OnApplicationBootstrap,
 } from '@nestjs/common';
 import { MembershipEvent } from '@sapora/coordination';
-import { MixClock } from '@sapora/media';
+import { LatencyWindow, MixClock } from '@sapora/media';
 import {
   DatagramFlags,
   DatagramKind,
@@ -22,6 +22,8 @@ import { AudioConfig } from '../config/audio-config';
 import { LOGGER } from '../audio-tokens';
 import { AudioParticipant, AudioRoom } from '../rooms/audio-room';
 import { SessionDirectory } from '../rooms/session-directory';
+
+const round = (value: number): number | null => (Number.isNaN(value) ? null : Math.round(value * 100) / 100);
 
 export interface AudioStats {
   received: number;
@@ -56,6 +58,11 @@ export class AudioServer implements OnApplicationBootstrap, BeforeApplicationShu
     lastTickLatenessMs: 0,
   };
   #tickTimestamp = 0;
+  #tickStartedAt = 0;
+  readonly #addedLatency = new LatencyWindow();
+  readonly #tickLateness = new LatencyWindow();
+  #statsTimer: NodeJS.Timeout | null = null;
+  #missedAtLastLog = 0;
   #address: AddressInfo | null = null;
 
   constructor(
@@ -89,6 +96,8 @@ export class AudioServer implements OnApplicationBootstrap, BeforeApplicationShu
   async onApplicationBootstrap(): Promise<void> {
     this.#address = await this.#endpoint.bind();
     this.#clock.start();
+    this.#statsTimer = setInterval(() => this.#logStats(), this.config.AUDIO_STATS_INTERVAL_MS);
+    this.#statsTimer.unref();
     this.logger.info(
       {
         host: this.#address.address,
@@ -101,6 +110,7 @@ export class AudioServer implements OnApplicationBootstrap, BeforeApplicationShu
 
   async beforeApplicationShutdown(): Promise<void> {
     this.#clock.close();
+    if (this.#statsTimer !== null) clearInterval(this.#statsTimer);
     await this.#endpoint.close();
   }
 
@@ -171,8 +181,34 @@ export class AudioServer implements OnApplicationBootstrap, BeforeApplicationShu
 
   #tick(latenessMs: number): void {
     this.#stats.lastTickLatenessMs = latenessMs;
+    this.#tickLateness.add(latenessMs);
+    this.#tickStartedAt = performance.now();
     this.#tickTimestamp = (this.#tickTimestamp + this.config.AUDIO_FRAME_SAMPLES) >>> 0;
-    for (const room of this.#rooms.values()) room.tick(this.#send);
+    for (const room of this.#rooms.values()) room.tick(this.#send, this.#played);
+  }
+
+  readonly #played = (arrivalMs: number): void => {
+    if (!Number.isNaN(arrivalMs)) this.#addedLatency.add(this.#tickStartedAt - arrivalMs);
+  };
+
+  /** Figures for operators (and the benchmark): one log line per interval, then a fresh window. */
+  #logStats(): void {
+    let participants = 0;
+    for (const room of this.#rooms.values()) participants += room.size;
+    this.logger.info(
+      {
+        ...this.stats,
+        participants,
+        missedTicksInWindow: this.#clock.missed - this.#missedAtLastLog,
+        tickLatenessP99Ms: round(this.#tickLateness.percentile(99)),
+        addedLatencyP50Ms: round(this.#addedLatency.percentile(50)),
+        addedLatencyP99Ms: round(this.#addedLatency.percentile(99)),
+      },
+      'audio stats',
+    );
+    this.#missedAtLastLog = this.#clock.missed;
+    this.#tickLateness.reset();
+    this.#addedLatency.reset();
   }
 
   readonly #send = (participant: AudioParticipant, address: string, mixed: Int16Array): void => {

@@ -4,8 +4,8 @@ const FRAME = 4;
 const RATE = 1000; // 4 ms frames keep the numbers readable
 const frame = (value: number) => Int16Array.from({ length: FRAME }, () => value);
 
-function buffer(maxDelayMs = 40): JitterBuffer {
-  return new JitterBuffer({ frameSamples: FRAME, sampleRate: RATE, maxDelayMs });
+function buffer(maxDelayMs = 40, minDepth = 1): JitterBuffer {
+  return new JitterBuffer({ frameSamples: FRAME, sampleRate: RATE, maxDelayMs, minDepth });
 }
 
 /** Pushes (seq, value) pairs arriving on time, then pulls n frames, reporting their first sample (or null). */
@@ -31,6 +31,13 @@ describe('JitterBuffer', () => {
         4,
       ),
     ).toEqual([10, 20, 30, null]);
+  });
+
+  it('tells when the frame it played arrived', () => {
+    const jb = buffer();
+    jb.push(1, 4, frame(1), 123.5);
+    jb.pull();
+    expect(jb.lastArrivalMs).toBe(123.5);
   });
 
   it('reorders', () => {
@@ -121,9 +128,9 @@ describe('JitterBuffer', () => {
     for (let seq = 1; seq <= 50; seq++)
       shaky.push(seq, seq * FRAME, frame(seq), seq * 4 + (seq % 2 === 0 ? 12 : 0));
     expect(calm.stats.targetDepth).toBe(1);
-    expect(shaky.stats.targetDepth).toBeGreaterThan(3);
+    expect(shaky.stats.targetDepth).toBeGreaterThan(2);
     calm.pull();
     expect(calm.stats.catchUpDrops).toBeGreaterThan(0);
-    expect(calm.stats.depth).toBeLessThanOrEqual(calm.stats.targetDepth + 3);
+    expect(calm.stats.depth).toBeLessThanOrEqual(calm.stats.targetDepth + 2);
   });
 });

@@ -7,7 +7,7 @@
  * - Duplicates and packets older than the playout point are dropped and counted.
  * - Depth adapts to the measured interarrival jitter (RFC 3550's estimator): playout starts
  *   (and restarts after the sender goes quiet) once `targetDepth` frames are queued, and a
- *   queue that grows more than three frames past the target drops frames to catch up. It never holds more
+ *   queue that grows more than two frames past the target drops frames to catch up. It never holds more
  *   than `maxDelayMs`: a packet that would overflow it pushes the playout point forward.
  * - A missing frame while later ones are queued is concealed: the last frame repeated at half
  *   the level each time, then silence, rather than a stall.
@@ -42,7 +42,7 @@ export interface JitterBufferStats {
 /** Consecutive concealed frames before the buffer plays silence instead. */
 const MAX_CONCEALED = 3;
 /** Frames a queue may run past its target before the buffer drops one to catch up. */
-const CATCH_UP_SLACK = 3;
+const CATCH_UP_SLACK = 2;
 
 const seqBefore = (a: number, b: number): boolean => ((a - b) | 0) < 0;
 
@@ -53,11 +53,13 @@ export class JitterBuffer {
   readonly #minDepth: number;
   readonly #slots: Int16Array[];
   readonly #slotSeq: Int32Array;
+  readonly #slotArrival: Float64Array;
   readonly #filled: Uint8Array;
   readonly #concealment: Int16Array;
   /** A copy of the last real frame played: its slot may be refilled before a loss needs it. */
   readonly #lastPlayed: Int16Array;
   #hasPlayed = false;
+  #lastArrivalMs = NaN;
   #playing = false;
   #nextSeq = 0;
   #queued = 0;
@@ -86,6 +88,7 @@ export class JitterBuffer {
       () => new Int16Array(options.frameSamples),
     );
     this.#slotSeq = new Int32Array(this.#capacity);
+    this.#slotArrival = new Float64Array(this.#capacity);
     this.#filled = new Uint8Array(this.#capacity);
     this.#concealment = new Int16Array(options.frameSamples);
     this.#lastPlayed = new Int16Array(options.frameSamples);
@@ -94,6 +97,11 @@ export class JitterBuffer {
   /** Most frames the buffer holds (maxDelayMs in frames). */
   get capacity(): number {
     return this.#capacity;
+  }
+
+  /** When the frame last returned by pull() arrived (NaN if it was concealed): for latency figures. */
+  get lastArrivalMs(): number {
+    return this.#lastArrivalMs;
   }
 
   get stats(): JitterBufferStats {
@@ -135,6 +143,7 @@ export class JitterBuffer {
     }
     this.#slots[slot].set(samples);
     this.#slotSeq[slot] = seq;
+    this.#slotArrival[slot] = arrivalMs;
     this.#filled[slot] = 1;
     this.#queued++;
     return true;
@@ -158,6 +167,7 @@ export class JitterBuffer {
       this.#lossRun = 0;
       this.#lastPlayed.set(this.#slots[slot]);
       this.#hasPlayed = true;
+      this.#lastArrivalMs = this.#slotArrival[slot];
       this.#stats.played++;
       return this.#slots[slot];
     }
@@ -168,6 +178,7 @@ export class JitterBuffer {
       return null;
     }
     this.#nextSeq = (this.#nextSeq + 1) | 0;
+    this.#lastArrivalMs = NaN;
     this.#stats.concealed++;
     return this.#conceal();
   }
@@ -217,7 +228,7 @@ export class JitterBuffer {
     if (this.#lastTransitMs !== null) {
       const d = Math.abs(transit - this.#lastTransitMs);
       this.#jitterMs += (d - this.#jitterMs) / 16;
-      const wanted = Math.ceil((3 * this.#jitterMs) / this.#frameMs) + this.#minDepth;
+      const wanted = Math.ceil((2 * this.#jitterMs) / this.#frameMs) + this.#minDepth;
       this.#targetDepth = Math.max(this.#minDepth, Math.min(this.#capacity - 1, wanted));
     }
     this.#lastTransitMs = transit;

@@ -43,7 +43,7 @@ describe('JitterBuffer', () => {
   it('reorders', () => {
     expect(
       play(
-        buffer(),
+        buffer(40, 2),
         [
           [1, 10],
           [3, 30],
@@ -101,7 +101,7 @@ describe('JitterBuffer', () => {
   });
 
   it('handles u32 sequence wrap-around', () => {
-    const jb = buffer();
+    const jb = buffer(40, 2);
     const out = play(
       jb,
       [

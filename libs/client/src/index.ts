@@ -6,3 +6,5 @@ export { DeliveryStatus, ErrorCode } from '@sapora/protocol';
 export type { ChatDelivery, ChatMessage, Participant } from '@sapora/protocol';
 export * from './audio/audio-client';
 export * from './audio/tone-source';
+export * from './audio/wav-file-sink';
+export * from './audio/ffmpeg-audio';

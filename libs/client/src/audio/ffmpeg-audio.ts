@@ -1,0 +1,108 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { AudioSource } from './audio-client';
+
+/** How PCM is spoken to and from ffmpeg: 16-bit little-endian mono at the session's rate. */
+function pcmArgs(sampleRate: number): string[] {
+  return ['-f', 's16le', '-ac', '1', '-ar', String(sampleRate)];
+}
+
+export type AudioDevice = 'pulse' | 'alsa';
+
+/**
+ * Audio from anything ffmpeg can read, cut into frames: a microphone (`-f pulse -i default`),
+ * a file played in real time (`-re -i talk.wav`), or a test signal (`-f lavfi -i sine=440`).
+ * next() returns null until a whole frame has arrived, so a slow start sends nothing rather
+ * than noise. At most about half a second is kept: a source faster than real time is cut.
+ */
+export class FfmpegAudioSource implements AudioSource {
+  readonly #process: ChildProcess;
+  readonly #frameBytes: number;
+  readonly #frame: Int16Array;
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
+  #error = '';
+
+  constructor(inputArgs: string[], sampleRate: number, frameSamples: number) {
+    this.#frameBytes = frameSamples * 2;
+    this.#frame = new Int16Array(frameSamples);
+    this.#process = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', ...inputArgs, ...pcmArgs(sampleRate), 'pipe:1'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const maxBytes = sampleRate; // half a second of 16-bit samples
+    const { stdout, stderr } = this.#process;
+    stdout?.on('data', (chunk: Buffer) => {
+      this.#pending.push(chunk);
+      this.#pendingBytes += chunk.length;
+      while (this.#pendingBytes > maxBytes && this.#pending.length > 1) this.#pendingBytes -= this.#pending.shift()?.length ?? 0;
+    });
+    stderr?.on('data', (chunk: Buffer) => (this.#error += chunk.toString()));
+    this.#process.on('error', (error) => (this.#error += error.message));
+  }
+
+  /** What ffmpeg said went wrong, if anything (e.g. no such device). */
+  get error(): string {
+    return this.#error.trim();
+  }
+
+  static microphone(device: AudioDevice, sampleRate: number, frameSamples: number): FfmpegAudioSource {
+    return new FfmpegAudioSource(['-f', device, '-i', 'default'], sampleRate, frameSamples);
+  }
+
+  static file(path: string, sampleRate: number, frameSamples: number): FfmpegAudioSource {
+    return new FfmpegAudioSource(['-re', '-i', path], sampleRate, frameSamples);
+  }
+
+  next(): Int16Array | null {
+    if (this.#pendingBytes < this.#frameBytes) return null;
+    const bytes = this.#take(this.#frameBytes);
+    for (let i = 0; i < this.#frame.length; i++) this.#frame[i] = bytes.readInt16LE(2 * i);
+    return this.#frame;
+  }
+
+  close(): void {
+    this.#process.kill('SIGTERM');
+  }
+
+  #take(n: number): Buffer {
+    const out = Buffer.allocUnsafe(n);
+    let copied = 0;
+    while (copied < n) {
+      const chunk = this.#pending[0];
+      const wanted = n - copied;
+      if (chunk.length <= wanted) {
+        chunk.copy(out, copied);
+        copied += chunk.length;
+        this.#pending.shift();
+      } else {
+        chunk.copy(out, copied, 0, wanted);
+        this.#pending[0] = chunk.subarray(wanted);
+        copied += wanted;
+      }
+    }
+    this.#pendingBytes -= n;
+    return out;
+  }
+}
+
+/** Plays frames on the speakers through ffmpeg (PulseAudio or ALSA). */
+export class FfmpegSpeakerSink {
+  readonly #process: ChildProcess;
+
+  constructor(device: AudioDevice, sampleRate: number) {
+    this.#process = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', ...pcmArgs(sampleRate), '-i', 'pipe:0', '-f', device, 'default'], {
+      stdio: ['pipe', 'ignore', 'inherit'],
+    });
+    this.#process.on('error', () => undefined);
+    this.#process.stdin?.on('error', () => undefined);
+  }
+
+  write(frame: Int16Array): void {
+    const bytes = Buffer.allocUnsafe(frame.length * 2);
+    for (let i = 0; i < frame.length; i++) bytes.writeInt16LE(frame[i], 2 * i);
+    this.#process.stdin?.write(bytes);
+  }
+
+  close(): void {
+    this.#process.stdin?.end();
+  }
+}

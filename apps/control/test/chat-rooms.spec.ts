@@ -158,14 +158,28 @@ describe('control service with @sapora/client: mute', () => {
   });
 
   it('shows who is muted in everyone’s list', async () => {
-    const mia = new Session({ host: '127.0.0.1', port: control.port, username: 'Mia', meetingId: 'mute' });
-    const ned = new Session({ host: '127.0.0.1', port: control.port, username: 'Ned', meetingId: 'mute' });
+    const mia = new Session({
+      host: '127.0.0.1',
+      port: control.port,
+      username: 'Mia',
+      meetingId: 'mute',
+    });
+    const ned = new Session({
+      host: '127.0.0.1',
+      port: control.port,
+      username: 'Ned',
+      meetingId: 'mute',
+    });
     await mia.connect();
     await ned.connect();
     mia.setMuted(true);
-    await waitFor(() => ned.participants.find((p) => p.username === 'Mia')?.muted === true, { what: 'Ned to see Mia muted' });
+    await waitFor(() => ned.participants.find((p) => p.username === 'Mia')?.muted === true, {
+      what: 'Ned to see Mia muted',
+    });
     mia.setMuted(false);
-    await waitFor(() => ned.participants.find((p) => p.username === 'Mia')?.muted === false, { what: 'Ned to see Mia unmuted' });
+    await waitFor(() => ned.participants.find((p) => p.username === 'Mia')?.muted === false, {
+      what: 'Ned to see Mia unmuted',
+    });
     await Promise.all([mia.leave(), ned.leave()]);
   });
 });

@@ -10,7 +10,12 @@
 import { createSocket, Socket } from 'node:dgram';
 import { MixClock, ToneSource } from '@sapora/media';
 import { Session } from '@sapora/client';
-import { AUDIO_FRAME_SAMPLES, AUDIO_SAMPLE_RATE, encodeAudioDatagram, encodeKeepalive } from '@sapora/protocol';
+import {
+  AUDIO_FRAME_SAMPLES,
+  AUDIO_SAMPLE_RATE,
+  encodeAudioDatagram,
+  encodeKeepalive,
+} from '@sapora/protocol';
 import { freePort, startRedis } from '@sapora/testing';
 import { figure } from './stats';
 import { startServiceProcess } from './service-process';
@@ -44,13 +49,23 @@ async function main(): Promise<void> {
   const audioPort = await freePort();
   const control = await startServiceProcess(
     'control',
-    { REDIS_URL: redis.url, CONTROL_HOST: '127.0.0.1', CONTROL_PORT: String(controlPort), LOG_LEVEL: 'warn' },
+    {
+      REDIS_URL: redis.url,
+      CONTROL_HOST: '127.0.0.1',
+      CONTROL_PORT: String(controlPort),
+      LOG_LEVEL: 'warn',
+    },
     { tcpPort: controlPort },
   );
   let latest: MixerFigures | null = null;
   const audio = await startServiceProcess(
     'audio',
-    { REDIS_URL: redis.url, AUDIO_HOST: '127.0.0.1', AUDIO_PORT: String(audioPort), AUDIO_STATS_INTERVAL_MS: '1000' },
+    {
+      REDIS_URL: redis.url,
+      AUDIO_HOST: '127.0.0.1',
+      AUDIO_PORT: String(audioPort),
+      AUDIO_STATS_INTERVAL_MS: '1000',
+    },
     {
       line: /audio listening/,
       onLine: (line) => {
@@ -64,11 +79,23 @@ async function main(): Promise<void> {
     for (const load of LOADS) {
       const speakers: Speaker[] = [];
       for (let i = 0; i < load; i++) {
-        const session = new Session({ host: '127.0.0.1', port: controlPort, username: `s${i}`, meetingId: `bench-${load}-${Math.floor(i / ROOM_SIZE)}` });
-        await session.connect();
+        const session = new Session({
+          host: '127.0.0.1',
+          port: controlPort,
+          username: `s${i}`,
+          meetingId: `bench-${load}-${Math.floor(i / ROOM_SIZE)}`,
+        });
+        const info = await session.connect();
         const socket = createSocket('udp4');
         await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-        const speaker: Speaker = { session, socket, token: session.sessionToken!, tone: new ToneSource(200 + (i % ROOM_SIZE) * 110, AUDIO_SAMPLE_RATE, AUDIO_FRAME_SAMPLES), sequence: 0, heard: 0 };
+        const speaker: Speaker = {
+          session,
+          socket,
+          token: Buffer.from(info.sessionToken),
+          tone: new ToneSource(200 + (i % ROOM_SIZE) * 110, AUDIO_SAMPLE_RATE, AUDIO_FRAME_SAMPLES),
+          sequence: 0,
+          heard: 0,
+        };
         socket.on('message', () => speaker.heard++);
         socket.send(encodeKeepalive(speaker.token, 0), audioPort, '127.0.0.1');
         speakers.push(speaker);
@@ -78,7 +105,11 @@ async function main(): Promise<void> {
         timestamp += AUDIO_FRAME_SAMPLES;
         for (const speaker of speakers) {
           speaker.sequence++;
-          speaker.socket.send(encodeAudioDatagram(speaker.token, speaker.sequence, timestamp, speaker.tone.next()), audioPort, '127.0.0.1');
+          speaker.socket.send(
+            encodeAudioDatagram(speaker.token, speaker.sequence, timestamp, speaker.tone.next()),
+            audioPort,
+            '127.0.0.1',
+          );
         }
       });
       clock.start();
@@ -86,7 +117,8 @@ async function main(): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 1_500));
       const heardBefore = speakers.reduce((sum, s) => sum + s.heard, 0);
       await new Promise((resolve) => setTimeout(resolve, RUN_MS - 1_500));
-      const heardPerSecond = (speakers.reduce((sum, s) => sum + s.heard, 0) - heardBefore) / ((RUN_MS - 1_500) / 1000);
+      const heardPerSecond =
+        (speakers.reduce((sum, s) => sum + s.heard, 0) - heardBefore) / ((RUN_MS - 1_500) / 1000);
       clock.close();
       const figures = latest as MixerFigures | null;
       if (figures === null) throw new Error('the audio service printed no figures');
@@ -110,14 +142,36 @@ async function main(): Promise<void> {
   }
   // Real time: no frame period missed, and the clients got (nearly) every mix they were owed.
   const ideal = (load: number): number => (load * AUDIO_SAMPLE_RATE) / AUDIO_FRAME_SAMPLES;
-  const realTime = results.filter((r) => r.figures.missedTicksInWindow === 0 && r.heardPerSecond >= 0.98 * ideal(r.load));
-  console.log(figure('audio.max_realtime_participants', realTime.length > 0 ? Math.max(...realTime.map((r) => r.load)) : 0, 'participants', 0));
+  const realTime = results.filter(
+    (r) => r.figures.missedTicksInWindow === 0 && r.heardPerSecond >= 0.98 * ideal(r.load),
+  );
+  console.log(
+    figure(
+      'audio.max_realtime_participants',
+      realTime.length > 0 ? Math.max(...realTime.map((r) => r.load)) : 0,
+      'participants',
+      0,
+    ),
+  );
   for (const r of results) {
     console.log(figure(`audio.p${r.load}.missed_ticks`, r.figures.missedTicksInWindow, 'ticks', 0));
-    console.log(figure(`audio.p${r.load}.tick_lateness_p99_ms`, r.figures.tickLatenessP99Ms ?? NaN, 'ms'));
-    console.log(figure(`audio.p${r.load}.added_latency_p50_ms`, r.figures.addedLatencyP50Ms ?? NaN, 'ms'));
-    console.log(figure(`audio.p${r.load}.added_latency_p99_ms`, r.figures.addedLatencyP99Ms ?? NaN, 'ms'));
-    console.log(figure(`audio.p${r.load}.mixes_delivered_pct`, (100 * r.heardPerSecond) / ideal(r.load), '%', 1));
+    console.log(
+      figure(`audio.p${r.load}.tick_lateness_p99_ms`, r.figures.tickLatenessP99Ms ?? NaN, 'ms'),
+    );
+    console.log(
+      figure(`audio.p${r.load}.added_latency_p50_ms`, r.figures.addedLatencyP50Ms ?? NaN, 'ms'),
+    );
+    console.log(
+      figure(`audio.p${r.load}.added_latency_p99_ms`, r.figures.addedLatencyP99Ms ?? NaN, 'ms'),
+    );
+    console.log(
+      figure(
+        `audio.p${r.load}.mixes_delivered_pct`,
+        (100 * r.heardPerSecond) / ideal(r.load),
+        '%',
+        1,
+      ),
+    );
   }
 }
 

@@ -31,27 +31,37 @@ function accepts(port: number): Promise<boolean> {
 }
 
 /** Starts apps/<app>/dist/main.js and waits until it is ready. */
-export async function startServiceProcess(app: string, env: Record<string, string>, ready: ReadyWhen): Promise<ServiceProcess> {
+export async function startServiceProcess(
+  app: string,
+  env: Record<string, string>,
+  ready: ReadyWhen,
+): Promise<ServiceProcess> {
   const main = join(ROOT, 'apps', app, 'dist', 'main.js');
   const child: ChildProcess = spawn(process.execPath, [main], {
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const state: { exitCode: number | null; sawReadyLine: boolean } = { exitCode: null, sawReadyLine: false };
+  const state: { exitCode: number | null; sawReadyLine: boolean } = {
+    exitCode: null,
+    sawReadyLine: false,
+  };
   const exited = new Promise<void>((resolve) =>
     child.once('exit', (code) => {
       state.exitCode = code;
       resolve();
     }),
   );
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    if (ready.line?.test(line)) state.sawReadyLine = true;
-    ready.onLine?.(line);
-  });
+  if (child.stdout !== null) {
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      if (ready.line?.test(line)) state.sawReadyLine = true;
+      ready.onLine?.(line);
+    });
+  }
   const deadline = Date.now() + 10_000;
   for (;;) {
     if (ready.tcpPort !== undefined ? await accepts(ready.tcpPort) : state.sawReadyLine) break;
-    if (state.exitCode !== null) throw new Error(`${app} exited with ${state.exitCode} before it was ready`);
+    if (state.exitCode !== null)
+      throw new Error(`${app} exited with ${state.exitCode} before it was ready`);
     if (Date.now() > deadline) throw new Error(`${app} was not ready within 10 s`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

@@ -55,7 +55,10 @@ export class AudioRoom {
    * One frame period: a frame from each sender with something to play, a mix to each listener.
    * `played` hears when each mixed frame had arrived, for the added-latency figure.
    */
-  tick(send: (participant: AudioParticipant, address: string, mixed: Int16Array) => void, played: (arrivalMs: number) => void): void {
+  tick(
+    send: (participant: AudioParticipant, address: string, mixed: Int16Array) => void,
+    played: (arrivalMs: number) => void,
+  ): void {
     for (const participant of this.#participants.values()) {
       const frame = participant.jitter.pull();
       if (frame === null) continue;

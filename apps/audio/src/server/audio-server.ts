@@ -23,7 +23,8 @@ import { LOGGER } from '../audio-tokens';
 import { AudioParticipant, AudioRoom } from '../rooms/audio-room';
 import { SessionDirectory } from '../rooms/session-directory';
 
-const round = (value: number): number | null => (Number.isNaN(value) ? null : Math.round(value * 100) / 100);
+const round = (value: number): number | null =>
+  Number.isNaN(value) ? null : Math.round(value * 100) / 100;
 
 export interface AudioStats {
   received: number;

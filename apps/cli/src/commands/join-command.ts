@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline';
 import { Session } from '@sapora/client';
+import { AUDIO_HELP, AUDIO_OPTIONS, startAudio, wantsAudio } from './audio-options';
 import {
   describeDelivery,
   diffParticipants,
@@ -25,18 +26,21 @@ Joins a meeting and opens an interactive chat. Lines you type go to everyone.
 
 ${CONNECTION_HELP}
 
+${AUDIO_HELP}
+
 Exit codes: 0 left normally, 1 could not join or lost the meeting, 64 bad usage.`;
 
 const COMMANDS_HELP = '/to NAME text · /users · /help · /quit';
 
 export async function joinCommand(args: string[]): Promise<number> {
-  const { values } = parse(args, CONNECTION_OPTIONS);
+  const { values } = parse(args, { ...CONNECTION_OPTIONS, ...AUDIO_OPTIONS });
   if (values.help) {
     process.stdout.write(`${JOIN_HELP}\n`);
     return EXIT.ok;
   }
   const options = sessionOptions(values);
   const session = await joinOrExplain(options);
+  const stopAudio = wantsAudio(values) ? await startAudio(session, values) : () => undefined;
   const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true;
   const rl = createInterface({
     input: process.stdin,
@@ -77,6 +81,7 @@ export async function joinCommand(args: string[]): Promise<number> {
 
   const finished = new Promise<number>((resolve) => {
     session.once('closed', ({ reason, byServer }) => {
+      stopAudio();
       if (byServer) print(`Disconnected: ${reason}`);
       rl.close();
       resolve(byServer ? EXIT.error : EXIT.ok);

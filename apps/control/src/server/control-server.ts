@@ -151,7 +151,10 @@ export class ControlServer implements OnApplicationBootstrap, BeforeApplicationS
           await this.membership.leave(participant, 'disconnect');
           return;
         case MessageType.SetMuted:
-          await this.membership.setMuted(participant, decodePayload(MessageType.SetMuted, frame.payload).muted);
+          await this.membership.setMuted(
+            participant,
+            decodePayload(MessageType.SetMuted, frame.payload).muted,
+          );
           return;
         case MessageType.Register:
           participant.sendError(

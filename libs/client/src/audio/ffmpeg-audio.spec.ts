@@ -3,7 +3,11 @@ import { FfmpegAudioSource } from './ffmpeg-audio';
 
 describe('FfmpegAudioSource', () => {
   it('cuts what ffmpeg produces into frames (a 440 Hz test signal)', async () => {
-    const source = new FfmpegAudioSource(['-re', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=3'], 44_100, 512);
+    const source = new FfmpegAudioSource(
+      ['-re', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=3'],
+      44_100,
+      512,
+    );
     const frames: Int16Array[] = [];
     const deadline = Date.now() + 10_000;
     while (frames.length < 40 && Date.now() < deadline) {
@@ -23,7 +27,8 @@ describe('FfmpegAudioSource', () => {
   it('says why when ffmpeg cannot open the input', async () => {
     const source = FfmpegAudioSource.file('/nonexistent/talk.wav', 44_100, 512);
     const deadline = Date.now() + 10_000;
-    while (source.error === '' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    while (source.error === '' && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 20));
     expect(source.error).toMatch(/No such file/);
     expect(source.next()).toBeNull();
   }, 15_000);

@@ -25,15 +25,28 @@ export class FfmpegAudioSource implements AudioSource {
   constructor(inputArgs: string[], sampleRate: number, frameSamples: number) {
     this.#frameBytes = frameSamples * 2;
     this.#frame = new Int16Array(frameSamples);
-    this.#process = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', ...inputArgs, ...pcmArgs(sampleRate), 'pipe:1'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    this.#process = spawn(
+      'ffmpeg',
+      [
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-nostdin',
+        ...inputArgs,
+        ...pcmArgs(sampleRate),
+        'pipe:1',
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const maxBytes = sampleRate; // half a second of 16-bit samples
     const { stdout, stderr } = this.#process;
     stdout?.on('data', (chunk: Buffer) => {
       this.#pending.push(chunk);
       this.#pendingBytes += chunk.length;
-      while (this.#pendingBytes > maxBytes && this.#pending.length > 1) this.#pendingBytes -= this.#pending.shift()?.length ?? 0;
+      while (this.#pendingBytes > maxBytes && this.#pending.length > 1)
+        this.#pendingBytes -= this.#pending.shift()?.length ?? 0;
     });
     stderr?.on('data', (chunk: Buffer) => (this.#error += chunk.toString()));
     this.#process.on('error', (error) => (this.#error += error.message));
@@ -44,7 +57,11 @@ export class FfmpegAudioSource implements AudioSource {
     return this.#error.trim();
   }
 
-  static microphone(device: AudioDevice, sampleRate: number, frameSamples: number): FfmpegAudioSource {
+  static microphone(
+    device: AudioDevice,
+    sampleRate: number,
+    frameSamples: number,
+  ): FfmpegAudioSource {
     return new FfmpegAudioSource(['-f', device, '-i', 'default'], sampleRate, frameSamples);
   }
 
@@ -89,9 +106,23 @@ export class FfmpegSpeakerSink {
   readonly #process: ChildProcess;
 
   constructor(device: AudioDevice, sampleRate: number) {
-    this.#process = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', ...pcmArgs(sampleRate), '-i', 'pipe:0', '-f', device, 'default'], {
-      stdio: ['pipe', 'ignore', 'inherit'],
-    });
+    this.#process = spawn(
+      'ffmpeg',
+      [
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        ...pcmArgs(sampleRate),
+        '-i',
+        'pipe:0',
+        '-f',
+        device,
+        'default',
+      ],
+      {
+        stdio: ['pipe', 'ignore', 'inherit'],
+      },
+    );
     this.#process.on('error', () => undefined);
     this.#process.stdin?.on('error', () => undefined);
   }

@@ -59,10 +59,18 @@ export class WavFileSink {
 
 /** Reads back what WavFileSink wrote (16-bit PCM, mono): for tests and tools. */
 export function readWav(bytes: Buffer): { sampleRate: number; samples: Int16Array } {
-  if (bytes.length < HEADER_BYTES || bytes.toString('ascii', 0, 4) !== 'RIFF' || bytes.toString('ascii', 8, 12) !== 'WAVE') {
+  if (
+    bytes.length < HEADER_BYTES ||
+    bytes.toString('ascii', 0, 4) !== 'RIFF' ||
+    bytes.toString('ascii', 8, 12) !== 'WAVE'
+  ) {
     throw new Error('not a WAV file');
   }
-  if (bytes.readUInt16LE(20) !== 1 || bytes.readUInt16LE(22) !== 1 || bytes.readUInt16LE(34) !== 16) {
+  if (
+    bytes.readUInt16LE(20) !== 1 ||
+    bytes.readUInt16LE(22) !== 1 ||
+    bytes.readUInt16LE(34) !== 16
+  ) {
     throw new Error('only 16-bit mono PCM WAV is read here');
   }
   const dataBytes = Math.min(bytes.readUInt32LE(40), bytes.length - HEADER_BYTES);

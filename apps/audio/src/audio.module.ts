@@ -1,19 +1,11 @@
-import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
-import { createRedis, Redis, RoomStore } from '@sapora/coordination';
+import { DynamicModule, Module } from '@nestjs/common';
+import { createRedis, Redis, RoomStore, RedisShutdown } from '@sapora/coordination';
 import { Logger } from '@sapora/service-kit';
 import { LOGGER, REDIS } from './audio-tokens';
 import { AudioConfig } from './config/audio-config';
 import { MembershipController } from './membership/membership.controller';
 import { SessionDirectory } from './rooms/session-directory';
 import { AudioServer } from './server/audio-server';
-
-class RedisCloser implements OnApplicationShutdown {
-  constructor(@Inject(REDIS) private readonly redis: Redis) {}
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.redis.quit();
-  }
-}
 
 @Module({})
 export class AudioModule {
@@ -36,7 +28,11 @@ export class AudioModule {
             new SessionDirectory(new RoomStore(redis, 1), config.UNKNOWN_TOKEN_TTL_MS),
         },
         AudioServer,
-        RedisCloser,
+        {
+          provide: RedisShutdown,
+          inject: [REDIS],
+          useFactory: (redis: Redis) => new RedisShutdown(redis),
+        },
       ],
     };
   }

@@ -1,10 +1,11 @@
-import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import {
   ChatHistory,
   createRedis,
   MaintenanceQueue,
   MembershipPublisher,
   Redis,
+  RedisShutdown,
   RoomStore,
 } from '@sapora/coordination';
 import { Logger } from '@sapora/service-kit';
@@ -14,15 +15,6 @@ import { LOGGER, REDIS } from './control-tokens';
 import { MembershipService } from './rooms/membership-service';
 import { RoomDirectory } from './rooms/room-directory';
 import { ControlServer } from './server/control-server';
-
-/** Closes the shared Redis connection after every other provider has finished with it. */
-class RedisCloser implements OnApplicationShutdown {
-  constructor(@Inject(REDIS) private readonly redis: Redis) {}
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.redis.quit();
-  }
-}
 
 @Module({})
 export class ControlModule {
@@ -65,7 +57,11 @@ export class ControlModule {
         MembershipService,
         ChatRouter,
         ControlServer,
-        RedisCloser,
+        {
+          provide: RedisShutdown,
+          inject: [REDIS],
+          useFactory: (redis: Redis) => new RedisShutdown(redis),
+        },
       ],
     };
   }

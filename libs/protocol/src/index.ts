@@ -4,6 +4,7 @@ export * from './constants/limits';
 export * from './constants/media';
 export * from './frame/message-type';
 export * from './frame/frame-errors';
+export * from './frame/byte-queue';
 export * from './frame/frame-codec';
 export * from './messages/control-messages';
 export * from './datagram/media-datagram';

@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { ByteQueue } from '@sapora/protocol';
 import { AudioSource } from './audio-client';
 
 /** How PCM is spoken to and from ffmpeg: 16-bit little-endian mono at the session's rate. */
@@ -18,8 +19,7 @@ export class FfmpegAudioSource implements AudioSource {
   readonly #process: ChildProcess;
   readonly #frameBytes: number;
   readonly #frame: Int16Array;
-  #pending: Buffer[] = [];
-  #pendingBytes = 0;
+  readonly #pending = new ByteQueue();
   #error = '';
 
   constructor(inputArgs: string[], sampleRate: number, frameSamples: number) {
@@ -44,9 +44,7 @@ export class FfmpegAudioSource implements AudioSource {
     const { stdout, stderr } = this.#process;
     stdout?.on('data', (chunk: Buffer) => {
       this.#pending.push(chunk);
-      this.#pendingBytes += chunk.length;
-      while (this.#pendingBytes > maxBytes && this.#pending.length > 1)
-        this.#pendingBytes -= this.#pending.shift()?.length ?? 0;
+      this.#pending.trimTo(maxBytes);
     });
     stderr?.on('data', (chunk: Buffer) => (this.#error += chunk.toString()));
     this.#process.on('error', (error) => (this.#error += error.message));
@@ -70,34 +68,14 @@ export class FfmpegAudioSource implements AudioSource {
   }
 
   next(): Int16Array | null {
-    if (this.#pendingBytes < this.#frameBytes) return null;
-    const bytes = this.#take(this.#frameBytes);
+    if (this.#pending.length < this.#frameBytes) return null;
+    const bytes = this.#pending.take(this.#frameBytes);
     for (let i = 0; i < this.#frame.length; i++) this.#frame[i] = bytes.readInt16LE(2 * i);
     return this.#frame;
   }
 
   close(): void {
     this.#process.kill('SIGTERM');
-  }
-
-  #take(n: number): Buffer {
-    const out = Buffer.allocUnsafe(n);
-    let copied = 0;
-    while (copied < n) {
-      const chunk = this.#pending[0];
-      const wanted = n - copied;
-      if (chunk.length <= wanted) {
-        chunk.copy(out, copied);
-        copied += chunk.length;
-        this.#pending.shift();
-      } else {
-        chunk.copy(out, copied, 0, wanted);
-        this.#pending[0] = chunk.subarray(wanted);
-        copied += wanted;
-      }
-    }
-    this.#pendingBytes -= n;
-    return out;
   }
 }
 

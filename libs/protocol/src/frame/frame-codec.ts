@@ -12,6 +12,7 @@
  * length over the type's limit throws before any payload is buffered. After a throw the
  * decoder is reset, so a caller that keeps it gets a clean state.
  */
+import { ByteQueue } from './byte-queue';
 import { FrameLimits } from './message-type';
 import { FrameTooLargeError, UnknownFrameTypeError, UnsupportedVersionError } from './frame-errors';
 
@@ -30,7 +31,11 @@ export interface Frame {
 }
 
 /** Header and payload in one buffer, ready for socket.write(). */
-export function encodeFrame(type: number, sequence: number, payload: Uint8Array = EMPTY): Buffer {
+export function encodeFrame(
+  type: number,
+  sequence: number,
+  payload: Uint8Array = new Uint8Array(0),
+): Buffer {
   const frame = Buffer.allocUnsafe(HEADER_LENGTH + payload.length);
   frame.writeUInt8(PROTOCOL_VERSION, VERSION_OFFSET);
   frame.writeUInt8(type, TYPE_OFFSET);
@@ -40,13 +45,10 @@ export function encodeFrame(type: number, sequence: number, payload: Uint8Array 
   return frame;
 }
 
-const EMPTY = Buffer.alloc(0);
-
 export class FrameDecoder {
   readonly #limits: FrameLimits;
-  /** Received bytes not yet consumed, as a list so a large payload is copied once. */
-  #chunks: Buffer[] = [];
-  #buffered = 0;
+  /** Received bytes not yet consumed. */
+  readonly #bytes = new ByteQueue();
   /** Header of the frame whose payload is being collected, once its 10 bytes are in. */
   #pending: { type: number; sequence: number; length: number } | null = null;
 
@@ -56,30 +58,27 @@ export class FrameDecoder {
 
   /** Bytes received but not yet part of a complete frame. */
   get bufferedBytes(): number {
-    return this.#buffered;
+    return this.#bytes.length;
   }
 
   /** True while a frame has started to arrive but is not complete. */
   get hasPartialFrame(): boolean {
-    return this.#buffered > 0 || this.#pending !== null;
+    return this.#bytes.length > 0 || this.#pending !== null;
   }
 
   push(chunk: Buffer): Frame[] {
     const frames: Frame[] = [];
-    if (chunk.length > 0) {
-      this.#chunks.push(chunk);
-      this.#buffered += chunk.length;
-    }
+    this.#bytes.push(chunk);
     try {
       for (;;) {
         if (this.#pending === null) {
-          if (this.#buffered < HEADER_LENGTH) break;
-          this.#pending = this.#readHeader(this.#take(HEADER_LENGTH));
+          if (this.#bytes.length < HEADER_LENGTH) break;
+          this.#pending = this.#readHeader(this.#bytes.take(HEADER_LENGTH));
         }
-        if (this.#buffered < this.#pending.length) break;
+        if (this.#bytes.length < this.#pending.length) break;
         const { type, sequence, length } = this.#pending;
         this.#pending = null;
-        frames.push({ type, sequence, payload: this.#take(length) });
+        frames.push({ type, sequence, payload: this.#bytes.take(length) });
       }
     } catch (error) {
       this.reset();
@@ -89,8 +88,7 @@ export class FrameDecoder {
   }
 
   reset(): void {
-    this.#chunks = [];
-    this.#buffered = 0;
+    this.#bytes.clear();
     this.#pending = null;
   }
 
@@ -103,34 +101,5 @@ export class FrameDecoder {
     const length = header.readUInt32BE(LENGTH_OFFSET);
     if (length > limit) throw new FrameTooLargeError(type, length, limit);
     return { type, sequence: header.readUInt32BE(SEQUENCE_OFFSET), length };
-  }
-
-  /** Removes exactly n buffered bytes (n <= #buffered) and returns them as one buffer. */
-  #take(n: number): Buffer {
-    if (n === 0) return EMPTY;
-    const first = this.#chunks[0];
-    if (first.length >= n) {
-      this.#buffered -= n;
-      if (first.length === n) this.#chunks.shift();
-      else this.#chunks[0] = first.subarray(n);
-      return first.subarray(0, n);
-    }
-    const out = Buffer.allocUnsafe(n);
-    let copied = 0;
-    while (copied < n) {
-      const chunk = this.#chunks[0];
-      const wanted = n - copied;
-      if (chunk.length <= wanted) {
-        chunk.copy(out, copied);
-        copied += chunk.length;
-        this.#chunks.shift();
-      } else {
-        chunk.copy(out, copied, 0, wanted);
-        this.#chunks[0] = chunk.subarray(wanted);
-        copied += wanted;
-      }
-    }
-    this.#buffered -= n;
-    return out;
   }
 }

@@ -1,10 +1,15 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { createRedis, Redis, RoomStore, RedisShutdown } from '@sapora/coordination';
+import {
+  createRedis,
+  LiveSessionCache,
+  Redis,
+  RedisShutdown,
+  RoomStore,
+} from '@sapora/coordination';
 import { Logger } from '@sapora/service-kit';
 import { LOGGER, REDIS } from './audio-tokens';
 import { AudioConfig } from './config/audio-config';
 import { MembershipController } from './membership/membership.controller';
-import { SessionDirectory } from './rooms/session-directory';
 import { AudioServer } from './server/audio-server';
 
 @Module({})
@@ -21,11 +26,11 @@ export class AudioModule {
           useFactory: () => createRedis(config.REDIS_URL, { name: 'sapora-audio' }),
         },
         {
-          provide: SessionDirectory,
+          provide: LiveSessionCache,
           inject: [REDIS],
           // Only getSession is used here; the idle timeout is control's business.
           useFactory: (redis: Redis) =>
-            new SessionDirectory(new RoomStore(redis, 1), config.UNKNOWN_TOKEN_TTL_MS),
+            new LiveSessionCache(new RoomStore(redis, 1), config.UNKNOWN_TOKEN_TTL_MS),
         },
         AudioServer,
         {

@@ -3,6 +3,7 @@ export * from './redis/redis-connection';
 export * from './redis/redis-shutdown';
 export * from './rooms/room-records';
 export * from './rooms/room-store';
+export * from './sessions/live-session-cache';
 export * from './chat/chat-history';
 export * from './events/membership-events';
 export * from './jobs/maintenance-queue';

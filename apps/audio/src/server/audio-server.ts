@@ -7,7 +7,7 @@ import {
   Injectable,
   OnApplicationBootstrap,
 } from '@nestjs/common';
-import { MembershipEvent } from '@sapora/coordination';
+import { LiveSessionCache, MembershipEvent } from '@sapora/coordination';
 import { LatencyWindow, MixClock } from '@sapora/media';
 import {
   DatagramFlags,
@@ -21,7 +21,6 @@ import { Logger, UdpEndpoint } from '@sapora/service-kit';
 import { AudioConfig } from '../config/audio-config';
 import { LOGGER } from '../audio-tokens';
 import { AudioParticipant, AudioRoom } from '../rooms/audio-room';
-import { SessionDirectory } from '../rooms/session-directory';
 
 const round = (value: number): number | null =>
   Number.isNaN(value) ? null : Math.round(value * 100) / 100;
@@ -69,7 +68,7 @@ export class AudioServer implements OnApplicationBootstrap, BeforeApplicationShu
   constructor(
     private readonly config: AudioConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-    private readonly sessions: SessionDirectory,
+    private readonly sessions: LiveSessionCache,
   ) {
     this.#scratch = new Int16Array(config.AUDIO_FRAME_SAMPLES);
     this.#endpoint = new UdpEndpoint(
@@ -117,23 +116,14 @@ export class AudioServer implements OnApplicationBootstrap, BeforeApplicationShu
 
   /** Membership events from control keep the token cache and the rooms current. */
   onMembership(event: MembershipEvent): void {
-    if (event.kind === 'joined') {
-      this.sessions.add(event.token, {
-        participantId: event.participantId,
-        meetingId: event.meetingId,
-      });
-      return;
-    }
-    if (event.kind === 'left' || event.kind === 'timed_out') {
-      this.sessions.remove(event.token);
-      const room = this.#rooms.get(event.meetingId);
-      room?.remove(event.participantId);
-      if (room?.size === 0) this.#rooms.delete(event.meetingId);
-      this.logger.debug(
-        { meetingId: event.meetingId, participantId: event.participantId, kind: event.kind },
-        'dropped from audio',
-      );
-    }
+    if (!this.sessions.apply(event)) return;
+    const room = this.#rooms.get(event.meetingId);
+    room?.remove(event.participantId);
+    if (room?.size === 0) this.#rooms.delete(event.meetingId);
+    this.logger.debug(
+      { meetingId: event.meetingId, participantId: event.participantId, kind: event.kind },
+      'dropped from audio',
+    );
   }
 
   #onDatagram(bytes: Buffer, from: RemoteInfo): void {

@@ -1,4 +1,5 @@
-import { RoomStore } from '@sapora/coordination';
+import { MembershipEvent } from '../events/membership-events';
+import { RoomStore } from '../rooms/room-store';
 
 export interface KnownSession {
   participantId: string;
@@ -9,12 +10,13 @@ export interface KnownSession {
 const MAX_UNKNOWN = 10_000;
 
 /**
- * Which session tokens are live, cached in memory so a datagram never waits on Redis. Filled
+ * For the media services: which session tokens are live, cached in memory so a datagram never
+ * waits on Redis. Filled
  * by membership events (joined) and, for a token not seen yet (this service restarted), by one
  * Redis lookup; emptied by events (left, timed out). Unknown tokens are remembered for a while
  * so that garbage costs one lookup per token, not one per datagram.
  */
-export class SessionDirectory {
+export class LiveSessionCache {
   readonly #store: RoomStore;
   readonly #unknownTtlMs: number;
   readonly #known = new Map<string, KnownSession>();
@@ -39,6 +41,19 @@ export class SessionDirectory {
     const session = this.#known.get(tokenHex);
     this.#known.delete(tokenHex);
     return session;
+  }
+
+  /** Keeps the cache current from control's events; returns true when the event ended a session. */
+  apply(event: MembershipEvent): boolean {
+    if (event.kind === 'joined') {
+      this.add(event.token, { participantId: event.participantId, meetingId: event.meetingId });
+      return false;
+    }
+    if (event.kind === 'left' || event.kind === 'timed_out') {
+      this.remove(event.token);
+      return true;
+    }
+    return false;
   }
 
   /** Looks a token up in Redis in the background, at most once at a time and once per TTL. */

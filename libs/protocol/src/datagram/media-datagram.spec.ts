@@ -1,4 +1,10 @@
 import {
+  decodeVideoFragment,
+  encodeVideoFragment,
+  encodeVideoPrefs,
+  participantIdFromBytes,
+  participantIdToBytes,
+  VIDEO_FRAGMENT_MAX_PIECE,
   AUDIO_MAX_FRAME_SAMPLES,
   DATAGRAM_HEADER_LENGTH,
   DatagramError,
@@ -81,5 +87,57 @@ describe('media datagrams', () => {
         expect(error).toBeInstanceOf(DatagramError);
       }
     }
+  });
+
+  it('lays out and round-trips video fragments and preferences', () => {
+    const bytes = encodeVideoFragment(token, 5, 1000, {
+      frameId: 0x0a0b0c0d,
+      index: 1,
+      count: 3,
+      piece: Buffer.from('JPEG'),
+    });
+    expect(bytes.subarray(28).toString('hex')).toBe(
+      '0a0b0c0d' + '0001' + '0003' + Buffer.from('JPEG').toString('hex'),
+    );
+    const datagram = decodeMediaDatagram(bytes);
+    expect(datagram).toMatchObject({
+      kind: DatagramKind.VideoFragment,
+      sequence: 5,
+      timestamp: 1000,
+    });
+    expect(decodeVideoFragment(datagram.body)).toMatchObject({
+      frameId: 0x0a0b0c0d,
+      index: 1,
+      count: 3,
+      piece: Buffer.from('JPEG'),
+    });
+    const full = encodeVideoFragment(token, 1, 1, {
+      frameId: 1,
+      index: 0,
+      count: 1,
+      piece: Buffer.alloc(VIDEO_FRAGMENT_MAX_PIECE),
+    });
+    expect(full.length).toBe(1200);
+    expect(() =>
+      encodeVideoFragment(token, 1, 1, {
+        frameId: 1,
+        index: 0,
+        count: 1,
+        piece: Buffer.alloc(VIDEO_FRAGMENT_MAX_PIECE + 1),
+      }),
+    ).toThrow(DatagramError);
+    expect(() => decodeVideoFragment(Buffer.from('0000000100030003', 'hex'))).toThrow(
+      'fragment 3 of 3 is out of range',
+    );
+
+    const id = '3f2504e0-4f89-41d3-9a0c-0305e82c3301';
+    expect(participantIdFromBytes(participantIdToBytes(id))).toBe(id);
+    const prefs = decodeMediaDatagram(encodeVideoPrefs(token, 2, [participantIdToBytes(id)]));
+    expect(prefs.kind).toBe(DatagramKind.VideoPrefs);
+    expect(participantIdFromBytes(prefs.body)).toBe(id);
+    const ragged = encodeVideoPrefs(token, 2, []);
+    expect(() => decodeMediaDatagram(Buffer.concat([ragged, Buffer.alloc(3)]))).toThrow(
+      DatagramError,
+    );
   });
 });

@@ -23,6 +23,23 @@ export const DATAGRAM_SEQUENCE_OFFSET = 20;
 export const DATAGRAM_TIMESTAMP_OFFSET = 24;
 export const DATAGRAM_HEADER_LENGTH = 28;
 export const DATAGRAM_MAX_BODY = MAX_DATAGRAM_PAYLOAD - DATAGRAM_HEADER_LENGTH;
+
+/*
+ * Video fragment body:
+ *   0                  4                 6                 8
+ *   +------------------+-----------------+-----------------+----------------------+
+ *   | frame id (u32 BE)| index (u16 BE)  | count (u16 BE)  | piece of the JPEG    |
+ *   +------------------+-----------------+-----------------+----------------------+
+ * Client to server, the token field holds the sender's session token; server to client, the
+ * relay overwrites it in place with the sender's participant id (a UUID's 16 bytes), so one
+ * buffer goes to every receiver unchanged otherwise.
+ */
+export const VIDEO_FRAME_ID_OFFSET = 0;
+export const VIDEO_INDEX_OFFSET = 4;
+export const VIDEO_COUNT_OFFSET = 6;
+export const VIDEO_FRAGMENT_HEADER_LENGTH = 8;
+/** Most JPEG bytes one fragment carries. */
+export const VIDEO_FRAGMENT_MAX_PIECE = DATAGRAM_MAX_BODY - VIDEO_FRAGMENT_HEADER_LENGTH;
 /** Most 16-bit samples one audio datagram can carry. */
 export const AUDIO_MAX_FRAME_SAMPLES = Math.floor(DATAGRAM_MAX_BODY / 2);
 
@@ -31,6 +48,10 @@ export enum DatagramKind {
   Audio = 1,
   /** No body: "here I am" from a client that is not sending, so the server learns its address. */
   Keepalive = 2,
+  /** Body: a video fragment header (frame id, index, count) and a piece of a JPEG frame. */
+  VideoFragment = 3,
+  /** Body: participant ids (16 bytes each) whose video this receiver does not want now. */
+  VideoPrefs = 4,
 }
 
 export enum DatagramFlags {
@@ -57,7 +78,12 @@ export interface MediaDatagram {
 }
 
 const ZERO_TOKEN = Buffer.alloc(SESSION_TOKEN_BYTES);
-const KNOWN_KINDS = new Set<number>([DatagramKind.Audio, DatagramKind.Keepalive]);
+const KNOWN_KINDS = new Set<number>([
+  DatagramKind.Audio,
+  DatagramKind.Keepalive,
+  DatagramKind.VideoFragment,
+  DatagramKind.VideoPrefs,
+]);
 
 export function decodeMediaDatagram(bytes: Buffer): MediaDatagram {
   if (bytes.length < DATAGRAM_HEADER_LENGTH)
@@ -74,6 +100,12 @@ export function decodeMediaDatagram(bytes: Buffer): MediaDatagram {
     throw new DatagramError('audio body is not whole 16-bit samples');
   if (kind === DatagramKind.Keepalive && body.length !== 0)
     throw new DatagramError('keepalive carries no body');
+  if (kind === DatagramKind.VideoFragment && body.length < VIDEO_FRAGMENT_HEADER_LENGTH) {
+    throw new DatagramError('video fragment shorter than its header');
+  }
+  if (kind === DatagramKind.VideoPrefs && body.length % SESSION_TOKEN_BYTES !== 0) {
+    throw new DatagramError('video preferences are not whole 16-byte participant ids');
+  }
   return {
     kind,
     flags: bytes[DATAGRAM_FLAGS_OFFSET],
@@ -143,4 +175,85 @@ export function readAudioSamples(body: Buffer, out: Int16Array): number {
     throw new DatagramError(`${count} samples do not fit a frame of ${out.length}`);
   for (let i = 0; i < count; i++) out[i] = body.readInt16LE(2 * i);
   return count;
+}
+
+export interface VideoFragment {
+  frameId: number;
+  index: number;
+  count: number;
+  piece: Buffer;
+}
+
+export function decodeVideoFragment(body: Buffer): VideoFragment {
+  if (body.length < VIDEO_FRAGMENT_HEADER_LENGTH)
+    throw new DatagramError('video fragment shorter than its header');
+  const index = body.readUInt16BE(VIDEO_INDEX_OFFSET);
+  const count = body.readUInt16BE(VIDEO_COUNT_OFFSET);
+  if (count === 0 || index >= count)
+    throw new DatagramError(`fragment ${index} of ${count} is out of range`);
+  return {
+    frameId: body.readUInt32BE(VIDEO_FRAME_ID_OFFSET),
+    index,
+    count,
+    piece: body.subarray(VIDEO_FRAGMENT_HEADER_LENGTH),
+  };
+}
+
+export function encodeVideoFragment(
+  token: Uint8Array,
+  sequence: number,
+  timestampMs: number,
+  fragment: { frameId: number; index: number; count: number; piece: Uint8Array },
+): Buffer {
+  if (fragment.piece.length > VIDEO_FRAGMENT_MAX_PIECE)
+    throw new DatagramError(`a piece of ${fragment.piece.length} bytes does not fit one datagram`);
+  const datagram = Buffer.allocUnsafe(
+    DATAGRAM_HEADER_LENGTH + VIDEO_FRAGMENT_HEADER_LENGTH + fragment.piece.length,
+  );
+  writeDatagramHeader(
+    datagram,
+    DatagramKind.VideoFragment,
+    DatagramFlags.None,
+    token,
+    sequence,
+    timestampMs,
+  );
+  const body = DATAGRAM_HEADER_LENGTH;
+  datagram.writeUInt32BE(fragment.frameId >>> 0, body + VIDEO_FRAME_ID_OFFSET);
+  datagram.writeUInt16BE(fragment.index, body + VIDEO_INDEX_OFFSET);
+  datagram.writeUInt16BE(fragment.count, body + VIDEO_COUNT_OFFSET);
+  datagram.set(fragment.piece, body + VIDEO_FRAGMENT_HEADER_LENGTH);
+  return datagram;
+}
+
+/** Tells the relay which senders this receiver does not want (paused tiles); empty = all. */
+export function encodeVideoPrefs(
+  token: Uint8Array,
+  sequence: number,
+  blockedParticipantIds: Uint8Array[],
+): Buffer {
+  const max = Math.floor(DATAGRAM_MAX_BODY / SESSION_TOKEN_BYTES);
+  if (blockedParticipantIds.length > max)
+    throw new DatagramError(`at most ${max} paused senders fit one datagram`);
+  const datagram = Buffer.allocUnsafe(
+    DATAGRAM_HEADER_LENGTH + blockedParticipantIds.length * SESSION_TOKEN_BYTES,
+  );
+  writeDatagramHeader(datagram, DatagramKind.VideoPrefs, DatagramFlags.None, token, sequence, 0);
+  blockedParticipantIds.forEach((id, i) =>
+    datagram.set(id, DATAGRAM_HEADER_LENGTH + i * SESSION_TOKEN_BYTES),
+  );
+  return datagram;
+}
+
+/** A participant id (UUID text) as the 16 bytes video datagrams carry, and back. */
+export function participantIdToBytes(participantId: string): Buffer {
+  const hex = participantId.replace(/-/g, '');
+  if (!/^[0-9a-f]{32}$/i.test(hex))
+    throw new DatagramError(`"${participantId}" is not a participant id`);
+  return Buffer.from(hex, 'hex');
+}
+
+export function participantIdFromBytes(bytes: Uint8Array): string {
+  const hex = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

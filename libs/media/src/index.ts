@@ -4,3 +4,6 @@ export * from './audio/room-mixer';
 export * from './audio/spectrum';
 export * from './audio/tone';
 export * from './stats/latency-window';
+export * from './video/frame-fragmenter';
+export * from './video/frame-reassembler';
+export * from './video/grid-layout';

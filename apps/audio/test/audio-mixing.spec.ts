@@ -3,7 +3,7 @@ import { toneAmplitude } from '@sapora/media';
 import { encodeAudioDatagram } from '@sapora/protocol';
 import { ToneSource } from '@sapora/media';
 import { AudioStack, FRAME, HEARTBEAT_MS, RATE, record, sleep } from './support/audio-stack';
-import { LossyProxy } from './support/lossy-proxy';
+import { LossyProxy } from '@sapora/testing';
 
 const AUDIBLE = 0.15;
 const ABSENT = 0.02;

@@ -8,3 +8,5 @@ export * from './audio/audio-client';
 export * from './audio/tone-source';
 export * from './audio/wav-file-sink';
 export * from './audio/ffmpeg-audio';
+export * from './video/video-client';
+export * from './video/test-pattern';

@@ -3,3 +3,4 @@ export * from './redis-server';
 export * from './wait-for';
 export * from './in-process-service';
 export * from './node-process';
+export * from './lossy-udp-proxy';

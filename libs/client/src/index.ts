@@ -10,3 +10,5 @@ export * from './audio/wav-file-sink';
 export * from './audio/ffmpeg-audio';
 export * from './video/video-client';
 export * from './video/test-pattern';
+export * from './video/jpeg-stream-splitter';
+export * from './video/ffmpeg-video';

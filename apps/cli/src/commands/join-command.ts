@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline';
 import { Session } from '@sapora/client';
 import { AUDIO_HELP, AUDIO_OPTIONS, startAudio, wantsAudio } from './audio-options';
+import { startVideo, VIDEO_HELP, VIDEO_OPTIONS, wantsVideo } from './video-options';
 import {
   describeDelivery,
   diffParticipants,
@@ -28,12 +29,14 @@ ${CONNECTION_HELP}
 
 ${AUDIO_HELP}
 
+${VIDEO_HELP}
+
 Exit codes: 0 left normally, 1 could not join or lost the meeting, 64 bad usage.`;
 
 const COMMANDS_HELP = '/to NAME text · /users · /help · /quit';
 
 export async function joinCommand(args: string[]): Promise<number> {
-  const { values } = parse(args, { ...CONNECTION_OPTIONS, ...AUDIO_OPTIONS });
+  const { values } = parse(args, { ...CONNECTION_OPTIONS, ...AUDIO_OPTIONS, ...VIDEO_OPTIONS });
   if (values.help) {
     process.stdout.write(`${JOIN_HELP}\n`);
     return EXIT.ok;
@@ -41,6 +44,7 @@ export async function joinCommand(args: string[]): Promise<number> {
   const options = sessionOptions(values);
   const session = await joinOrExplain(options);
   const stopAudio = wantsAudio(values) ? await startAudio(session, values) : () => undefined;
+  const stopVideo = wantsVideo(values) ? await startVideo(session, values) : () => undefined;
   const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true;
   const rl = createInterface({
     input: process.stdin,
@@ -82,6 +86,7 @@ export async function joinCommand(args: string[]): Promise<number> {
   const finished = new Promise<number>((resolve) => {
     session.once('closed', ({ reason, byServer }) => {
       stopAudio();
+      stopVideo();
       if (byServer) print(`Disconnected: ${reason}`);
       rl.close();
       resolve(byServer ? EXIT.error : EXIT.ok);

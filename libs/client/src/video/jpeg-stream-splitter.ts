@@ -8,7 +8,7 @@ const EOI = 0xd9;
  */
 export class JpegStreamSplitter {
   readonly #maxFrameBytes: number;
-  #scan = Buffer.alloc(0);
+  #scan: Buffer = Buffer.alloc(0);
 
   constructor(maxFrameBytes = 4 * 1024 * 1024) {
     this.#maxFrameBytes = maxFrameBytes;

@@ -17,6 +17,10 @@ export class Samples {
     return this.#values.length;
   }
 
+  reset(): void {
+    this.#values = [];
+  }
+
   summary(): { count: number; p50: number; p99: number; max: number; mean: number } {
     const sorted = Float64Array.from(this.#values).sort();
     const sum = sorted.reduce((total, value) => total + value, 0);

@@ -185,4 +185,18 @@ describe('video service: relaying fragments over real UDP', () => {
     talker.client.sendFrame(testPatternSource(5_000, 'again').next()!);
     await waitFor(() => viewer.received.length === 2, { what: 'frames again after unpausing' });
   });
+
+  it('stops sending to a participant within one heartbeat of their leaving', async () => {
+    const stays = await join('Stays', 'goodbye');
+    const leaves = await join('Leaves', 'goodbye');
+    await sleep(300);
+    stays.client.sendFrame(testPatternSource(3_000).next()!);
+    await waitFor(() => leaves.received.length === 1, { what: 'the leaver to see a frame first' });
+    // Leave the meeting but keep the UDP socket (and its keepalives) going, as a broken client might.
+    await leaves.session.leave();
+    await sleep(200);
+    stays.client.sendFrame(testPatternSource(3_000, 'after').next()!);
+    await sleep(300);
+    expect(leaves.received).toHaveLength(1);
+  });
 });

@@ -84,7 +84,7 @@ describe('video service: relaying fragments over real UDP', () => {
         ]);
         person.client.sendFrame(frame);
       }
-      await sleep(40);
+      await sleep(100);
     }
     await waitFor(() => people.every((p) => p.received.length === 10), {
       what: 'ten frames at each',
@@ -176,7 +176,7 @@ describe('video service: relaying fragments over real UDP', () => {
     talker.client.sendFrame(testPatternSource(5_000).next()!);
     await waitFor(() => viewer.received.length === 1, { what: 'the first frame' });
     viewer.client.setPaused(talker.session.participantId!, true);
-    await sleep(200);
+    await sleep(400);
     talker.client.sendFrame(testPatternSource(5_000).next()!);
     await sleep(300);
     expect(viewer.received.length).toBe(1);
@@ -194,7 +194,7 @@ describe('video service: relaying fragments over real UDP', () => {
     await waitFor(() => leaves.received.length === 1, { what: 'the leaver to see a frame first' });
     // Leave the meeting but keep the UDP socket (and its keepalives) going, as a broken client might.
     await leaves.session.leave();
-    await sleep(200);
+    await sleep(500);
     stays.client.sendFrame(testPatternSource(3_000, 'after').next()!);
     await sleep(300);
     expect(leaves.received).toHaveLength(1);

@@ -12,9 +12,7 @@ import { LatencyWindow, MixClock } from '@sapora/media';
 import {
   DatagramFlags,
   DatagramKind,
-  decodeMediaDatagram,
   encodeAudioDatagram,
-  MediaDatagram,
   readAudioSamples,
 } from '@sapora/protocol';
 import { Logger, UdpEndpoint } from '@sapora/service-kit';
@@ -127,21 +125,9 @@ export class AudioServer implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   #onDatagram(bytes: Buffer, from: RemoteInfo): void {
-    this.#stats.received++;
-    let datagram: MediaDatagram;
-    try {
-      datagram = decodeMediaDatagram(bytes);
-    } catch {
-      this.#stats.malformed++;
-      return;
-    }
-    const token = datagram.token.toString('hex');
-    const session = this.sessions.get(token);
-    if (session === undefined) {
-      this.#stats.unauthenticated++;
-      this.sessions.lookup(token, Date.now());
-      return;
-    }
+    const admitted = this.sessions.admit(bytes, this.#stats);
+    if (admitted === null) return;
+    const { datagram, session } = admitted;
     let room = this.#rooms.get(session.meetingId);
     if (room === undefined) {
       room = new AudioRoom(session.meetingId, {

@@ -10,8 +10,6 @@ import { LiveSessionCache, MembershipEvent } from '@sapora/coordination';
 import {
   DATAGRAM_TOKEN_OFFSET,
   DatagramKind,
-  decodeMediaDatagram,
-  MediaDatagram,
   participantIdFromBytes,
   participantIdToBytes,
   SESSION_TOKEN_BYTES,
@@ -103,21 +101,9 @@ export class VideoRelay implements OnApplicationBootstrap, BeforeApplicationShut
   }
 
   #onDatagram(bytes: Buffer, from: RemoteInfo): void {
-    this.#stats.received++;
-    let datagram: MediaDatagram;
-    try {
-      datagram = decodeMediaDatagram(bytes);
-    } catch {
-      this.#stats.malformed++;
-      return;
-    }
-    const token = datagram.token.toString('hex');
-    const session = this.sessions.get(token);
-    if (session === undefined) {
-      this.#stats.unauthenticated++;
-      this.sessions.lookup(token, Date.now());
-      return;
-    }
+    const admitted = this.sessions.admit(bytes, this.#stats);
+    if (admitted === null) return;
+    const { datagram, session } = admitted;
     let room = this.#rooms.get(session.meetingId);
     if (room === undefined) {
       room = new Map();

@@ -1,4 +1,3 @@
-import { createSocket, Socket } from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { JitterBuffer, MixClock } from '@sapora/media';
@@ -11,9 +10,9 @@ import {
   decodeMediaDatagram,
   DEFAULT_PORTS,
   encodeAudioDatagram,
-  encodeKeepalive,
   readAudioSamples,
 } from '@sapora/protocol';
+import { MediaSocket } from '../media/media-socket';
 import { Session } from '../session';
 
 /** Where outgoing audio comes from: one frame per call, or null for "nothing to say". */
@@ -57,11 +56,9 @@ export interface AudioClientStats {
  */
 export class AudioClient extends EventEmitter<AudioClientEvents> {
   readonly #session: Session;
-  readonly #host: string;
-  readonly #port: number;
+  readonly #socket: MediaSocket;
   readonly #frameSamples: number;
   readonly #sampleRate: number;
-  readonly #keepaliveMs: number;
   readonly #playout: JitterBuffer;
   readonly #silence: Int16Array;
   readonly #scratch: Int16Array;
@@ -72,23 +69,29 @@ export class AudioClient extends EventEmitter<AudioClientEvents> {
     played: 0,
     silentFrames: 0,
   };
-  #socket: Socket | null = null;
   #sendClock: MixClock | null = null;
   #playClock: MixClock | null = null;
-  #keepalive: NodeJS.Timeout | null = null;
   #source: AudioSource | null = null;
-  #sequence = 0;
   #timestamp = 0;
   #muted = false;
 
   constructor(options: AudioClientOptions) {
     super();
     this.#session = options.session;
-    this.#host = options.host ?? options.session.server.host;
-    this.#port = options.port ?? DEFAULT_PORTS.audio;
     this.#frameSamples = options.frameSamples ?? AUDIO_FRAME_SAMPLES;
     this.#sampleRate = options.sampleRate ?? AUDIO_SAMPLE_RATE;
-    this.#keepaliveMs = options.keepaliveMs ?? 1_000;
+    this.#socket = new MediaSocket(
+      options.session,
+      {
+        host: options.host ?? options.session.server.host,
+        port: options.port ?? DEFAULT_PORTS.audio,
+        keepaliveMs: options.keepaliveMs ?? 1_000,
+      },
+      (bytes) => this.#onDatagram(bytes),
+      (error) => {
+        if (this.listenerCount('error') > 0) this.emit('error', error);
+      },
+    );
     this.#playout = new JitterBuffer({
       frameSamples: this.#frameSamples,
       sampleRate: this.#sampleRate,
@@ -111,16 +114,7 @@ export class AudioClient extends EventEmitter<AudioClientEvents> {
 
   /** Opens the UDP socket and tells the server where this participant listens. */
   async start(): Promise<void> {
-    if (this.#socket !== null) return;
-    const socket = createSocket(this.#host.includes(':') ? 'udp6' : 'udp4');
-    socket.on('message', (bytes: Buffer) => this.#onDatagram(bytes));
-    socket.on('error', (error) => {
-      if (this.listenerCount('error') > 0) this.emit('error', error);
-    });
-    await new Promise<void>((resolve) => socket.bind(0, resolve));
-    this.#socket = socket;
-    this.#sendKeepalive();
-    this.#keepalive = setInterval(() => this.#sendKeepalive(), this.#keepaliveMs);
+    await this.#socket.open();
   }
 
   /** Sends a frame from the source every frame period, on a drift-free clock. */
@@ -166,32 +160,16 @@ export class AudioClient extends EventEmitter<AudioClientEvents> {
   close(): void {
     this.stopStreaming();
     this.stopReceiving();
-    if (this.#keepalive !== null) clearInterval(this.#keepalive);
-    this.#keepalive = null;
-    this.#socket?.close();
-    this.#socket = null;
-  }
-
-  #token(): Buffer | undefined {
-    return this.#session.sessionToken;
-  }
-
-  #sendKeepalive(): void {
-    const token = this.#token();
-    if (this.#socket === null || token === undefined) return;
-    this.#socket.send(encodeKeepalive(token, this.#sequence), this.#port, this.#host);
+    this.#socket.close();
   }
 
   #sendFrame(): void {
-    const token = this.#token();
+    const token = this.#socket.token;
     const frame = this.#source?.next() ?? null;
     this.#timestamp = (this.#timestamp + this.#frameSamples) >>> 0;
-    if (this.#socket === null || token === undefined || this.#muted || frame === null) return;
-    this.#sequence = (this.#sequence + 1) >>> 0;
+    if (token === undefined || this.#muted || frame === null) return;
     this.#socket.send(
-      encodeAudioDatagram(token, this.#sequence, this.#timestamp, frame),
-      this.#port,
-      this.#host,
+      encodeAudioDatagram(token, this.#socket.nextSequence(), this.#timestamp, frame),
     );
     this.#stats.sent++;
   }

@@ -1,4 +1,3 @@
-import { createSocket, Socket } from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { FrameFragmenter, FrameReassembler } from '@sapora/media';
@@ -7,13 +6,13 @@ import {
   decodeMediaDatagram,
   decodeVideoFragment,
   DEFAULT_PORTS,
-  encodeKeepalive,
   encodeVideoFragment,
   encodeVideoPrefs,
   participantIdFromBytes,
   participantIdToBytes,
   VIDEO_FPS,
 } from '@sapora/protocol';
+import { MediaSocket } from '../media/media-socket';
 import { Session } from '../session';
 
 /** Where outgoing video comes from: one JPEG per call, or null when there is no new frame. */
@@ -50,27 +49,31 @@ export interface VideoClientEvents {
  */
 export class VideoClient extends EventEmitter<VideoClientEvents> {
   readonly #session: Session;
-  readonly #host: string;
-  readonly #port: number;
+  readonly #socket: MediaSocket;
   readonly #reassemblyTimeoutMs: number;
-  readonly #keepaliveMs: number;
   readonly #fragmenter = new FrameFragmenter();
   readonly #reassemblers = new Map<string, FrameReassembler>();
   readonly #paused = new Set<string>();
   readonly #stats = { framesSent: 0, datagramsSent: 0, framesReceived: 0, malformed: 0 };
-  #socket: Socket | null = null;
-  #keepalive: NodeJS.Timeout | null = null;
   #sendTimer: NodeJS.Timeout | null = null;
   #source: VideoSource | null = null;
-  #sequence = 0;
 
   constructor(options: VideoClientOptions) {
     super();
     this.#session = options.session;
-    this.#host = options.host ?? options.session.server.host;
-    this.#port = options.port ?? DEFAULT_PORTS.video;
     this.#reassemblyTimeoutMs = options.reassemblyTimeoutMs ?? 400;
-    this.#keepaliveMs = options.keepaliveMs ?? 1_000;
+    this.#socket = new MediaSocket(
+      options.session,
+      {
+        host: options.host ?? options.session.server.host,
+        port: options.port ?? DEFAULT_PORTS.video,
+        keepaliveMs: options.keepaliveMs ?? 1_000,
+      },
+      (bytes) => this.#onDatagram(bytes),
+      (error) => {
+        if (this.listenerCount('error') > 0) this.emit('error', error);
+      },
+    );
   }
 
   get stats(): {
@@ -86,30 +89,16 @@ export class VideoClient extends EventEmitter<VideoClientEvents> {
   }
 
   async start(): Promise<void> {
-    if (this.#socket !== null) return;
-    const socket = createSocket(this.#host.includes(':') ? 'udp6' : 'udp4');
-    socket.on('message', (bytes: Buffer) => this.#onDatagram(bytes));
-    socket.on('error', (error) => {
-      if (this.listenerCount('error') > 0) this.emit('error', error);
-    });
-    await new Promise<void>((resolve) => socket.bind(0, resolve));
-    this.#socket = socket;
-    this.#sendKeepalive();
-    this.#keepalive = setInterval(() => this.#sendKeepalive(), this.#keepaliveMs);
+    await this.#socket.open();
   }
 
   /** Sends one JPEG frame now (for tools that push their own frames). */
   sendFrame(jpeg: Buffer): void {
-    const token = this.#session.sessionToken;
-    if (this.#socket === null || token === undefined) return;
+    const token = this.#socket.token;
+    if (token === undefined) return;
     const timestamp = Math.floor(performance.now());
     for (const piece of this.#fragmenter.fragment(jpeg)) {
-      this.#sequence = (this.#sequence + 1) >>> 0;
-      this.#socket.send(
-        encodeVideoFragment(token, this.#sequence, timestamp, piece),
-        this.#port,
-        this.#host,
-      );
+      this.#socket.send(encodeVideoFragment(token, this.#socket.nextSequence(), timestamp, piece));
       this.#stats.datagramsSent++;
     }
     this.#stats.framesSent++;
@@ -136,24 +125,15 @@ export class VideoClient extends EventEmitter<VideoClientEvents> {
   setPaused(participantId: string, paused: boolean): void {
     if (paused) this.#paused.add(participantId);
     else this.#paused.delete(participantId);
-    const token = this.#session.sessionToken;
-    if (this.#socket === null || token === undefined) return;
+    const token = this.#socket.token;
+    if (token === undefined) return;
     const ids = [...this.#paused].map((id) => participantIdToBytes(id));
-    this.#socket.send(encodeVideoPrefs(token, this.#sequence, ids), this.#port, this.#host);
+    this.#socket.send(encodeVideoPrefs(token, this.#socket.nextSequence(), ids));
   }
 
   close(): void {
     this.stopStreaming();
-    if (this.#keepalive !== null) clearInterval(this.#keepalive);
-    this.#keepalive = null;
-    this.#socket?.close();
-    this.#socket = null;
-  }
-
-  #sendKeepalive(): void {
-    const token = this.#session.sessionToken;
-    if (this.#socket === null || token === undefined) return;
-    this.#socket.send(encodeKeepalive(token, this.#sequence), this.#port, this.#host);
+    this.#socket.close();
   }
 
   #onDatagram(bytes: Buffer): void {

@@ -1,3 +1,4 @@
+import { decodeMediaDatagram, MediaDatagram } from '@sapora/protocol';
 import { MembershipEvent } from '../events/membership-events';
 import { RoomStore } from '../rooms/room-store';
 
@@ -41,6 +42,32 @@ export class LiveSessionCache {
     const session = this.#known.get(tokenHex);
     this.#known.delete(tokenHex);
     return session;
+  }
+
+  /**
+   * The first steps for every media datagram: decode it, then find its live session. Returns
+   * null (and counts why) for bytes that are not a datagram or carry no live session's token.
+   */
+  admit(
+    bytes: Buffer,
+    counters: { received: number; malformed: number; unauthenticated: number },
+  ): { datagram: MediaDatagram; session: KnownSession } | null {
+    counters.received++;
+    let datagram: MediaDatagram;
+    try {
+      datagram = decodeMediaDatagram(bytes);
+    } catch {
+      counters.malformed++;
+      return null;
+    }
+    const token = datagram.token.toString('hex');
+    const session = this.#known.get(token);
+    if (session === undefined) {
+      counters.unauthenticated++;
+      this.lookup(token, Date.now());
+      return null;
+    }
+    return { datagram, session };
   }
 
   /** Keeps the cache current from control's events; returns true when the event ended a session. */

@@ -1,0 +1,60 @@
+import { encodeAudioDatagram } from '@sapora/protocol';
+import { startRedis, TestRedis, waitFor } from '@sapora/testing';
+import Redis from 'ioredis';
+import { RoomStore } from '../rooms/room-store';
+import { LiveSessionCache } from './live-session-cache';
+
+describe('LiveSessionCache', () => {
+  let server: TestRedis;
+  let redis: Redis;
+
+  beforeAll(async () => {
+    server = await startRedis();
+    redis = new Redis(server.url);
+  });
+
+  afterAll(async () => {
+    redis.disconnect();
+    await server.stop();
+  });
+
+  it('admits a live token after one Redis lookup, refuses garbage and unknown tokens, and forgets on leave', async () => {
+    const store = new RoomStore(redis, 10_000);
+    const joined = await store.join({
+      username: 'ann',
+      meetingId: 'm',
+      passcode: '',
+      ip: '127.0.0.1',
+      resumeToken: '',
+    });
+    if (!joined.ok) throw new Error('join failed');
+    const cache = new LiveSessionCache(store, 1_000);
+    const counters = { received: 0, malformed: 0, unauthenticated: 0 };
+    const token = Buffer.from(joined.member.token, 'hex');
+    const datagram = encodeAudioDatagram(token, 1, 512, new Int16Array(4));
+
+    expect(cache.admit(datagram, counters)).toBeNull();
+    await waitFor(() => cache.get(joined.member.token) !== undefined, { what: 'the lookup' });
+    expect(cache.admit(datagram, counters)?.session).toEqual({
+      participantId: joined.member.participantId,
+      meetingId: 'm',
+    });
+    expect(cache.admit(Buffer.from('nope'), counters)).toBeNull();
+    expect(cache.admit(encodeAudioDatagram(Buffer.alloc(16, 1), 1, 1, null), counters)).toBeNull();
+    expect(counters).toEqual({ received: 4, malformed: 1, unauthenticated: 2 });
+
+    expect(
+      cache.apply({
+        kind: 'left',
+        meetingId: 'm',
+        participantId: joined.member.participantId,
+        username: 'ann',
+        token: joined.member.token,
+        muted: false,
+        presenting: false,
+        atMs: 0,
+      }),
+    ).toBe(true);
+    expect(cache.get(joined.member.token)).toBeUndefined();
+  });
+});

@@ -3,51 +3,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readWav } from '@sapora/client';
 import { toneAmplitude } from '@sapora/media';
-import { freePort, NodeProcess, runNode, startRedis, TestRedis, waitFor } from '@sapora/testing';
-
-const CLI = join(__dirname, '..', 'dist', 'main.js');
-const APPS = join(__dirname, '..', '..');
+import { runNode, waitFor } from '@sapora/testing';
+import { CLI, ServiceStack } from './support/service-stack';
 
 describe('sapora join with audio: a tone bot and a recorder', () => {
-  let redis: TestRedis;
-  let control: NodeProcess;
-  let audio: NodeProcess;
-  let server: string;
-  let audioPort: number;
+  const stack = new ServiceStack();
   let dir: string;
 
   beforeAll(async () => {
-    redis = await startRedis();
-    const controlPort = await freePort();
-    audioPort = await freePort();
-    server = `127.0.0.1:${controlPort}`;
-    const env = { REDIS_URL: redis.url, NODE_ENV: 'production' };
-    control = runNode(join(APPS, 'control', 'dist', 'main.js'), [], {
-      ...env,
-      CONTROL_HOST: '127.0.0.1',
-      CONTROL_PORT: String(controlPort),
-    });
-    audio = runNode(join(APPS, 'audio', 'dist', 'main.js'), [], {
-      ...env,
-      AUDIO_HOST: '127.0.0.1',
-      AUDIO_PORT: String(audioPort),
-    });
-    await waitFor(
-      () => /control listening/.test(control.output()) && /audio listening/.test(audio.output()),
-      {
-        timeoutMs: 10_000,
-        what: 'control and audio to listen',
-      },
-    );
+    await stack.start(['control', 'audio']);
     dir = mkdtempSync(join(tmpdir(), 'sapora-cli-audio-'));
-  });
+  }, 20_000);
 
   afterAll(async () => {
-    for (const service of [control, audio]) {
-      service.child.kill('SIGTERM');
-      await service.exited;
-    }
-    await redis.stop();
+    await stack.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -56,11 +25,11 @@ describe('sapora join with audio: a tone bot and a recorder', () => {
     const common = [
       'join',
       '--server',
-      server,
+      stack.server,
       '--meeting',
       'radio',
       '--audio-port',
-      String(audioPort),
+      String(stack.ports.get('audio')),
     ];
     const bot = runNode(CLI, [...common, '--name', 'Bot', '--audio-in', 'tone:440']);
     const recorder = runNode(CLI, [

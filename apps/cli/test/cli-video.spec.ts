@@ -1,63 +1,32 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, NodeProcess, runNode, startRedis, TestRedis, waitFor } from '@sapora/testing';
-
-const CLI = join(__dirname, '..', 'dist', 'main.js');
-const APPS = join(__dirname, '..', '..');
+import { runNode, waitFor } from '@sapora/testing';
+import { CLI, ServiceStack } from './support/service-stack';
 
 describe('sapora join with video: a test-picture bot and a recorder', () => {
-  let redis: TestRedis;
-  let control: NodeProcess;
-  let video: NodeProcess;
-  let server: string;
-  let videoPort: number;
+  const stack = new ServiceStack();
   let dir: string;
 
   beforeAll(async () => {
-    redis = await startRedis();
-    const controlPort = await freePort();
-    videoPort = await freePort();
-    server = `127.0.0.1:${controlPort}`;
-    const env = { REDIS_URL: redis.url, NODE_ENV: 'production' };
-    control = runNode(join(APPS, 'control', 'dist', 'main.js'), [], {
-      ...env,
-      CONTROL_HOST: '127.0.0.1',
-      CONTROL_PORT: String(controlPort),
-    });
-    video = runNode(join(APPS, 'video', 'dist', 'main.js'), [], {
-      ...env,
-      VIDEO_HOST: '127.0.0.1',
-      VIDEO_PORT: String(videoPort),
-    });
-    await waitFor(
-      () => /control listening/.test(control.output()) && /video listening/.test(video.output()),
-      {
-        timeoutMs: 10_000,
-        what: 'control and video to listen',
-      },
-    );
+    await stack.start(['control', 'video']);
     dir = mkdtempSync(join(tmpdir(), 'sapora-cli-video-'));
-  });
+  }, 20_000);
 
   afterAll(async () => {
-    for (const service of [control, video]) {
-      service.child.kill('SIGTERM');
-      await service.exited;
-    }
-    await redis.stop();
+    await stack.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('saves the frames it receives as JPEG files under the sender’s name', async () => {
+  it('saves the frames it receives as JPEG files under the sender’s (made safe) name', async () => {
     const common = [
       'join',
       '--server',
-      server,
+      stack.server,
       '--meeting',
       'tv',
       '--video-port',
-      String(videoPort),
+      String(stack.ports.get('video')),
     ];
     const recorder = runNode(CLI, [...common, '--name', 'Rec', '--video-out', dir]);
     await waitFor(() => recorder.output().includes('Joined'), { what: 'the recorder to join' });

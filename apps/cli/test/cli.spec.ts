@@ -1,42 +1,18 @@
-import { join } from 'node:path';
-import {
-  freePort,
-  NodeProcess,
-  runNode as run,
-  startRedis,
-  TestRedis,
-  waitFor,
-} from '@sapora/testing';
+import { freePort, runNode as run, waitFor } from '@sapora/testing';
+import { CLI, ServiceStack } from './support/service-stack';
 
-/** The built CLI and the built control service, run as a person (or a script) would. */
-const CLI = join(__dirname, '..', 'dist', 'main.js');
-const CONTROL = join(__dirname, '..', '..', 'control', 'dist', 'main.js');
-
+/** The built CLI against the built control service, run as a person (or a script) would. */
 describe('sapora CLI', () => {
-  let redis: TestRedis;
-  let control: NodeProcess;
+  const stack = new ServiceStack();
   let server: string;
 
   beforeAll(async () => {
-    redis = await startRedis();
-    const port = await freePort();
-    server = `127.0.0.1:${port}`;
-    control = run(CONTROL, [], {
-      REDIS_URL: redis.url,
-      CONTROL_HOST: '127.0.0.1',
-      CONTROL_PORT: String(port),
-      NODE_ENV: 'production',
-    });
-    await waitFor(() => /control listening/.test(control.output()), {
-      timeoutMs: 10_000,
-      what: 'control to listen',
-    });
-  });
+    await stack.start(['control']);
+    server = stack.server;
+  }, 20_000);
 
   afterAll(async () => {
-    control.child.kill('SIGTERM');
-    await control.exited;
-    await redis.stop();
+    await stack.stop();
   });
 
   it('chats from a script: join reads lines, listen prints them, send reports delivery', async () => {

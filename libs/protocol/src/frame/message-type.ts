@@ -14,7 +14,17 @@ export enum MessageType {
   ChatSend = 0x10,
   ChatMessage = 0x11,
   ChatDelivery = 0x12,
+  FileOffer = 0x20,
+  FileAccepted = 0x21,
+  /** Raw file bytes, both ways; no protobuf. */
+  FileChunk = 0x22,
+  FileDone = 0x23,
+  FileFetch = 0x24,
+  FileMeta = 0x25,
 }
+
+/** File bytes per FILE_CHUNK frame. */
+export const FILE_CHUNK_BYTES = 32 * 1024;
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
@@ -33,6 +43,22 @@ export const CLIENT_TO_CONTROL_LIMITS: FrameLimits = new Map([
   [MessageType.Disconnect, 1 * KIB],
   [MessageType.ChatSend, 8 * KIB],
   [MessageType.SetMuted, 64],
+]);
+
+/** What the file service accepts from clients. */
+export const CLIENT_TO_FILES_LIMITS: FrameLimits = new Map([
+  [MessageType.FileOffer, 2 * KIB],
+  [MessageType.FileFetch, 1 * KIB],
+  [MessageType.FileChunk, 32 * KIB],
+]);
+
+/** What a client accepts from the file service. */
+export const FILES_TO_CLIENT_LIMITS: FrameLimits = new Map([
+  [MessageType.FileAccepted, 1 * KIB],
+  [MessageType.FileDone, 1 * KIB],
+  [MessageType.FileMeta, 2 * KIB],
+  [MessageType.FileChunk, 32 * KIB],
+  [MessageType.Error, 4 * KIB],
 ]);
 
 /** What a client accepts from the control service. */

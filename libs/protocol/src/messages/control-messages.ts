@@ -32,6 +32,11 @@ export enum ErrorCode {
   Internal = 13,
   ShuttingDown = 14,
   Timeout = 15,
+  FileTooLarge = 16,
+  NoRecipient = 17,
+  ChecksumMismatch = 18,
+  NotAllowed = 19,
+  NoSuchFile = 20,
 }
 
 export interface JoinRequest {
@@ -109,7 +114,42 @@ export interface ErrorPayload {
   fatal: boolean;
 }
 
-/** Which payload each frame type carries. Heartbeat has none. */
+export interface FileOffer {
+  sessionToken: Buffer;
+  name: string;
+  size: number;
+  md5: string;
+  to: string;
+}
+
+export interface FileAccepted {
+  uploadId: string;
+  offset: number;
+}
+
+export interface FileDone {
+  fileId: string;
+  size: number;
+  md5: string;
+  recipients: number;
+}
+
+export interface FileFetch {
+  sessionToken: Buffer;
+  fileId: string;
+  offset: number;
+}
+
+export interface FileMeta {
+  fileId: string;
+  name: string;
+  size: number;
+  md5: string;
+  sender: string;
+  offset: number;
+}
+
+/** Which payload each frame type carries. Heartbeat has none; FILE_CHUNK is raw bytes. */
 export interface ControlPayloads {
   [MessageType.Register]: JoinRequest;
   [MessageType.Heartbeat]: Record<string, never>;
@@ -121,11 +161,20 @@ export interface ControlPayloads {
   [MessageType.ChatSend]: ChatSend;
   [MessageType.ChatMessage]: ChatMessage;
   [MessageType.ChatDelivery]: ChatDelivery;
+  [MessageType.FileOffer]: FileOffer;
+  [MessageType.FileAccepted]: FileAccepted;
+  [MessageType.FileDone]: FileDone;
+  [MessageType.FileFetch]: FileFetch;
+  [MessageType.FileMeta]: FileMeta;
 }
 
 export type ControlMessageType = keyof ControlPayloads;
 
-const root = protobuf.loadSync(path.join(__dirname, '..', '..', 'proto', 'control.proto'));
+const PROTO_DIR = path.join(__dirname, '..', '..', 'proto');
+const root = protobuf.loadSync([
+  path.join(PROTO_DIR, 'control.proto'),
+  path.join(PROTO_DIR, 'files.proto'),
+]);
 
 const SCHEMA: Record<ControlMessageType, protobuf.Type | null> = {
   [MessageType.Register]: root.lookupType('sapora.control.JoinRequest'),
@@ -138,6 +187,11 @@ const SCHEMA: Record<ControlMessageType, protobuf.Type | null> = {
   [MessageType.ChatSend]: root.lookupType('sapora.control.ChatSend'),
   [MessageType.ChatMessage]: root.lookupType('sapora.control.ChatMessage'),
   [MessageType.ChatDelivery]: root.lookupType('sapora.control.ChatDelivery'),
+  [MessageType.FileOffer]: root.lookupType('sapora.files.FileOffer'),
+  [MessageType.FileAccepted]: root.lookupType('sapora.files.FileAccepted'),
+  [MessageType.FileDone]: root.lookupType('sapora.files.FileDone'),
+  [MessageType.FileFetch]: root.lookupType('sapora.files.FileFetch'),
+  [MessageType.FileMeta]: root.lookupType('sapora.files.FileMeta'),
 };
 
 /** Top-level bytes fields per schema: the strict reader yields Uint8Array, callers get Buffer. */

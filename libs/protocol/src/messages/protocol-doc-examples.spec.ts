@@ -28,7 +28,14 @@ describe('docs/PROTOCOL.md examples', () => {
       participants: {
         meetingId: 'standup',
         participants: [
-          { participantId: 'p1', username: 'alice', ip: '10.0.0.2', joinedAtMs: 1795550400000 },
+          {
+            participantId: 'p1',
+            username: 'alice',
+            ip: '10.0.0.2',
+            joinedAtMs: 1795550400000,
+            muted: false,
+            presenting: false,
+          },
         ],
       },
       heartbeatIntervalMs: 3000,

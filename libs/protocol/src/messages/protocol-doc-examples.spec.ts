@@ -1,4 +1,4 @@
-import { DeliveryStatus, encodeFrame, encodePayload, MessageType } from '../index';
+import { DeliveryStatus, encodeFrame, encodePayload, MessageType, Participant } from '../index';
 
 /** The hex examples of docs/PROTOCOL.md, encoded by the real code. */
 const hex = (bytes: Uint8Array): string =>
@@ -28,14 +28,13 @@ describe('docs/PROTOCOL.md examples', () => {
       participants: {
         meetingId: 'standup',
         participants: [
+          // Fields left at their proto3 default are left out of the bytes, as a real server's would be.
           {
             participantId: 'p1',
             username: 'alice',
             ip: '10.0.0.2',
             joinedAtMs: 1795550400000,
-            muted: false,
-            presenting: false,
-          },
+          } as Participant,
         ],
       },
       heartbeatIntervalMs: 3000,

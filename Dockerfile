@@ -15,6 +15,8 @@ ENV NODE_ENV=production \
     APP=${APP}
 WORKDIR /sapora
 COPY --from=build /sapora /sapora
+# The file service's storage volume must be writable by the unprivileged user.
+RUN mkdir -p /data/files && chown node:node /data/files
 USER node
 # The same command the tests run against the built app (apps/<app>/dist/main.js).
 CMD ["sh", "-c", "exec node apps/${APP}/dist/main.js"]

@@ -12,3 +12,4 @@ export * from './video/video-client';
 export * from './video/test-pattern';
 export * from './video/jpeg-stream-splitter';
 export * from './video/ffmpeg-video';
+export * from './files/file-transfer-client';

@@ -7,3 +7,4 @@ export * from './sessions/live-session-cache';
 export * from './chat/chat-history';
 export * from './events/membership-events';
 export * from './jobs/maintenance-queue';
+export * from './files/file-catalog';

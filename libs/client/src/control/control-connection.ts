@@ -8,12 +8,16 @@ import {
   encodeFrame,
   encodePayload,
   FrameDecoder,
+  FrameLimits,
+  MessageType,
 } from '@sapora/protocol';
 
 /** A decoded frame from the control service, typed by its frame type. */
-export type ControlFrame = {
-  [T in ControlMessageType]: { type: T; sequence: number; payload: ControlPayloads[T] };
-}[ControlMessageType];
+export type ControlFrame =
+  | {
+      [T in ControlMessageType]: { type: T; sequence: number; payload: ControlPayloads[T] };
+    }[ControlMessageType]
+  | { type: MessageType.FileChunk; sequence: number; payload: Buffer };
 
 export interface ControlConnectionEvents {
   frame: [ControlFrame];
@@ -22,16 +26,20 @@ export interface ControlConnectionEvents {
   close: [];
 }
 
-/** One TCP connection to the control service: frames in, frames out, nothing more. */
+/**
+ * One framed TCP connection to a Sapora service (control by default, or files with their
+ * limits): frames in, frames out, nothing more. FILE_CHUNK payloads stay raw bytes.
+ */
 export class ControlConnection extends EventEmitter<ControlConnectionEvents> {
   readonly #socket: Socket;
-  readonly #decoder = new FrameDecoder(CONTROL_TO_CLIENT_LIMITS);
+  readonly #decoder: FrameDecoder;
   #sequence = 0;
   #closed = false;
 
-  private constructor(socket: Socket) {
+  private constructor(socket: Socket, limits: FrameLimits) {
     super();
     this.#socket = socket;
+    this.#decoder = new FrameDecoder(limits);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     socket.on('error', () => socket.destroy());
@@ -42,7 +50,12 @@ export class ControlConnection extends EventEmitter<ControlConnectionEvents> {
   }
 
   /** Opens a connection; rejects with a readable message when the server cannot be reached. */
-  static open(host: string, port: number, timeoutMs: number): Promise<ControlConnection> {
+  static open(
+    host: string,
+    port: number,
+    timeoutMs: number,
+    limits: FrameLimits = CONTROL_TO_CLIENT_LIMITS,
+  ): Promise<ControlConnection> {
     return new Promise((resolve, reject) => {
       const socket = connect({ host, port });
       const timer = setTimeout(() => {
@@ -52,7 +65,7 @@ export class ControlConnection extends EventEmitter<ControlConnectionEvents> {
       socket.once('connect', () => {
         clearTimeout(timer);
         socket.removeAllListeners('error');
-        resolve(new ControlConnection(socket));
+        resolve(new ControlConnection(socket, limits));
       });
       socket.once('error', (error: NodeJS.ErrnoException) => {
         clearTimeout(timer);
@@ -74,6 +87,21 @@ export class ControlConnection extends EventEmitter<ControlConnectionEvents> {
     return this.#sequence;
   }
 
+  /** Sends raw bytes as one frame (FILE_CHUNK); returns false while the socket's buffer is full. */
+  sendRaw(type: MessageType, bytes: Buffer): boolean {
+    this.#sequence = (this.#sequence + 1) >>> 0 || 1;
+    return this.#closed ? false : this.#socket.write(encodeFrame(type, this.#sequence, bytes));
+  }
+
+  /** Resolves when the socket can take more (after sendRaw returned false). */
+  async drained(): Promise<void> {
+    if (this.#closed || this.#socket.writableLength === 0) return;
+    await new Promise<void>((resolve) => {
+      this.#socket.once('drain', resolve);
+      this.#socket.once('close', resolve);
+    });
+  }
+
   /** Closes after what was sent is flushed. */
   end(): void {
     this.#socket.end();
@@ -86,12 +114,10 @@ export class ControlConnection extends EventEmitter<ControlConnectionEvents> {
   #onData(chunk: Buffer): void {
     try {
       for (const frame of this.#decoder.push(chunk)) {
-        const type = frame.type as ControlMessageType;
-        this.emit('frame', {
-          type,
-          sequence: frame.sequence,
-          payload: decodePayload(type, frame.payload),
-        } as ControlFrame);
+        const type = frame.type as ControlMessageType | MessageType.FileChunk;
+        const payload =
+          type === MessageType.FileChunk ? frame.payload : decodePayload(type, frame.payload);
+        this.emit('frame', { type, sequence: frame.sequence, payload } as ControlFrame);
       }
     } catch (error) {
       this.emit('error', error as Error);

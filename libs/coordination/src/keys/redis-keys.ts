@@ -19,6 +19,10 @@ export const RedisKeys = {
   roomPasscode: (meetingId: string) => `${KEY_PREFIX}room:${meetingId}:passcode`,
   /** list of JSON StoredChatMessage, oldest first, capped at CHAT_HISTORY_LENGTH */
   roomChat: (meetingId: string) => `${KEY_PREFIX}room:${meetingId}:chat`,
+  /** string, JSON FileRecord of one stored file; keyed by the server-made file id */
+  file: (fileId: string) => `${KEY_PREFIX}file:${fileId}`,
+  /** set of file ids sent in a room (deleted with the room's files when it closes) */
+  roomFiles: (meetingId: string) => `${KEY_PREFIX}room:${meetingId}:files`,
 } as const;
 
 /** Pub/sub patterns carried by the NestJS Redis transport. */

@@ -77,6 +77,16 @@ export class FramedConnection extends EventEmitter<FramedConnectionEvents> {
     return this.#sequence;
   }
 
+  /** Resolves once the unsent data is below `bytes` (streaming senders wait on this). */
+  async writableBelow(bytes: number): Promise<void> {
+    while (!this.#closed && this.#socket.writableLength > bytes) {
+      await new Promise<void>((resolve) => {
+        this.#socket.once('drain', resolve);
+        this.#socket.once('close', resolve);
+      });
+    }
+  }
+
   /** Answers a frame with the same sequence number (heartbeat echo); the counter does not move. */
   echo(type: number, sequence: number, payload?: Uint8Array): void {
     if (!this.#closed) this.#socket.write(encodeFrame(type, sequence, payload));

@@ -1,0 +1,28 @@
+import { IsInt, IsIP, IsString, Max, Min, MinLength } from 'class-validator';
+import { DEFAULT_PORTS, INCOMPLETE_FRAME_TIMEOUT_MS } from '@sapora/protocol';
+import { CommonConfig } from '@sapora/service-kit';
+
+/** The file service's environment variables. */
+export class FilesConfig extends CommonConfig {
+  @IsIP(undefined, { message: 'must be an IP address to listen on, e.g. 0.0.0.0' })
+  FILES_HOST: string = '0.0.0.0';
+
+  @IsInt({ message: 'must be a whole number' })
+  @Min(0)
+  @Max(65535)
+  FILES_PORT: number = DEFAULT_PORTS.files;
+
+  /** Where files are kept, each under a server-made id. */
+  @IsString()
+  @MinLength(1)
+  FILES_DIR: string = './data/files';
+
+  /** Largest file accepted, in bytes (100 MB by default, the seed's). */
+  @IsInt({ message: 'must be a whole number of bytes' })
+  @Min(1)
+  FILES_MAX_BYTES: number = 100 * 1024 * 1024;
+
+  @IsInt()
+  @Min(100)
+  INCOMPLETE_FRAME_TIMEOUT_MS: number = INCOMPLETE_FRAME_TIMEOUT_MS;
+}

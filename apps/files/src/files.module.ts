@@ -1,0 +1,42 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { createRedis, FileCatalog, Redis, RedisShutdown, RoomStore } from '@sapora/coordination';
+import { Logger } from '@sapora/service-kit';
+import { FilesConfig } from './config/files-config';
+import { LOGGER, REDIS } from './files-tokens';
+import { FilesServer } from './server/files-server';
+import { FileStorage } from './storage/file-storage';
+
+@Module({})
+export class FilesModule {
+  static register(config: FilesConfig, logger: Logger): DynamicModule {
+    return {
+      module: FilesModule,
+      providers: [
+        { provide: FilesConfig, useValue: config },
+        { provide: LOGGER, useValue: logger },
+        {
+          provide: REDIS,
+          useFactory: () => createRedis(config.REDIS_URL, { name: 'sapora-files' }),
+        },
+        // Only session and member reads are used here; the idle timeout is control's business.
+        {
+          provide: RoomStore,
+          inject: [REDIS],
+          useFactory: (redis: Redis) => new RoomStore(redis, 1),
+        },
+        {
+          provide: FileCatalog,
+          inject: [REDIS],
+          useFactory: (redis: Redis) => new FileCatalog(redis),
+        },
+        { provide: FileStorage, useFactory: () => new FileStorage(config.FILES_DIR) },
+        FilesServer,
+        {
+          provide: RedisShutdown,
+          inject: [REDIS],
+          useFactory: (redis: Redis) => new RedisShutdown(redis),
+        },
+      ],
+    };
+  }
+}

@@ -1,0 +1,342 @@
+import { createReadStream } from 'node:fs';
+import { AddressInfo } from 'node:net';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
+import { FileCatalog, RoomStore, SessionRecord } from '@sapora/coordination';
+import {
+  CLIENT_TO_FILES_LIMITS,
+  decodePayload,
+  encodePayload,
+  ErrorCode,
+  FILE_CHUNK_BYTES,
+  FileFetch,
+  FileOffer,
+  Frame,
+  MalformedPayloadError,
+  MessageType,
+  messageTypeName,
+} from '@sapora/protocol';
+import { FramedConnection, FramedTcpServer, Logger } from '@sapora/service-kit';
+import { FilesConfig } from '../config/files-config';
+import { LOGGER } from '../files-tokens';
+import { safeDisplayName } from '../storage/display-name';
+import { FileStorage, Upload } from '../storage/file-storage';
+
+const EVERYONE = /^(all)?$/i;
+const MD5_HEX = /^[0-9a-f]{32}$/;
+
+interface UploadState {
+  upload: Upload;
+  offer: FileOffer;
+  sender: SessionRecord;
+  recipients: string[];
+}
+
+function sendError(
+  connection: FramedConnection,
+  code: ErrorCode,
+  message: string,
+  requestSequence: number,
+  fatal: boolean,
+): void {
+  const payload = encodePayload(MessageType.Error, { code, message, requestSequence, fatal });
+  if (fatal) connection.end(MessageType.Error, payload);
+  else connection.send(MessageType.Error, payload);
+}
+
+/**
+ * The file service's TCP edge. A connection uploads (FILE_OFFER, then FILE_CHUNK frames) or
+ * downloads (FILE_FETCH, then FILE_META and FILE_CHUNK frames); the size cap holds on every
+ * chunk, the MD5 is computed as bytes stream, and only the file's recipients may fetch it.
+ */
+@Injectable()
+export class FilesServer implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  readonly #tcp: FramedTcpServer;
+  #address: AddressInfo | null = null;
+
+  constructor(
+    private readonly config: FilesConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly store: RoomStore,
+    private readonly catalog: FileCatalog,
+    private readonly storage: FileStorage,
+  ) {
+    this.#tcp = new FramedTcpServer({
+      host: config.FILES_HOST,
+      port: config.FILES_PORT,
+      limits: CLIENT_TO_FILES_LIMITS,
+      incompleteFrameTimeoutMs: config.INCOMPLETE_FRAME_TIMEOUT_MS,
+      maxSendBufferBytes: 16 * 1024 * 1024,
+    });
+    this.#tcp.on('connection', (connection) => this.#serve(connection));
+  }
+
+  get address(): AddressInfo {
+    if (this.#address === null) throw new Error('file service is not listening');
+    return this.#address;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.#address = await this.#tcp.listen();
+    this.logger.info(
+      { host: this.#address.address, port: this.#address.port, dir: this.storage.root },
+      `files listening on ${this.#address.address}:${this.#address.port} (TCP)`,
+    );
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.#tcp.stopAccepting();
+    for (const connection of this.#tcp.connections) connection.end();
+    await this.#tcp.drain(2_000);
+  }
+
+  #serve(connection: FramedConnection): void {
+    let uploading: UploadState | null = null;
+    let queue = Promise.resolve();
+    const abandon = (): void => {
+      uploading?.upload.abandon();
+      uploading = null;
+    };
+
+    const handle = async (frame: Frame): Promise<void> => {
+      if (connection.closed) return;
+      const type = frame.type as MessageType;
+      if (type === MessageType.FileChunk) {
+        if (uploading === null) {
+          sendError(
+            connection,
+            ErrorCode.NotJoined,
+            'FILE_CHUNK before FILE_OFFER',
+            frame.sequence,
+            true,
+          );
+          return;
+        }
+        const state = uploading;
+        if (state.upload.received + frame.payload.length > state.offer.size) {
+          abandon();
+          sendError(
+            connection,
+            ErrorCode.FileTooLarge,
+            `more bytes than the ${state.offer.size} announced`,
+            frame.sequence,
+            true,
+          );
+          return;
+        }
+        state.upload.append(frame.payload);
+        if (state.upload.received === state.offer.size) {
+          uploading = null;
+          await this.#complete(connection, state, frame.sequence);
+        }
+        return;
+      }
+      if (uploading !== null) {
+        sendError(
+          connection,
+          ErrorCode.InvalidRequest,
+          `${messageTypeName(type)} during an upload`,
+          frame.sequence,
+          true,
+        );
+        return;
+      }
+      if (type === MessageType.FileOffer) {
+        uploading = await this.#offer(
+          connection,
+          decodePayload(MessageType.FileOffer, frame.payload),
+          frame.sequence,
+        );
+      } else if (type === MessageType.FileFetch) {
+        await this.#fetch(
+          connection,
+          decodePayload(MessageType.FileFetch, frame.payload),
+          frame.sequence,
+        );
+      }
+    };
+
+    connection.on('frame', (frame) => {
+      queue = queue
+        .then(() => handle(frame))
+        .catch((error: unknown) => {
+          abandon();
+          const malformed = error instanceof MalformedPayloadError;
+          if (!malformed) this.logger.error({ err: error }, 'file request failed');
+          sendError(
+            connection,
+            malformed ? ErrorCode.MalformedFrame : ErrorCode.Internal,
+            (error as Error).message,
+            frame.sequence,
+            true,
+          );
+        });
+    });
+    connection.on('protocolError', (error) => {
+      abandon();
+      const code =
+        error.name === 'FrameTooLargeError' ? ErrorCode.FrameTooLarge : ErrorCode.MalformedFrame;
+      sendError(connection, code, error.message, 0, true);
+    });
+    // An upload cut off half way leaves nothing behind.
+    connection.on('close', abandon);
+  }
+
+  async #session(token: Buffer): Promise<SessionRecord | null> {
+    return token.length === 16 ? this.store.getSession(token.toString('hex')) : null;
+  }
+
+  async #offer(
+    connection: FramedConnection,
+    offer: FileOffer,
+    sequence: number,
+  ): Promise<UploadState | null> {
+    const refuse = (code: ErrorCode, message: string): null => {
+      sendError(connection, code, message, sequence, false);
+      return null;
+    };
+    const sender = await this.#session(offer.sessionToken);
+    if (sender === null)
+      return refuse(ErrorCode.SessionExpired, 'no live session for that token; join first');
+    if (!MD5_HEX.test(offer.md5))
+      return refuse(ErrorCode.InvalidRequest, 'md5 must be 32 lower-case hex digits');
+    if (offer.size > this.config.FILES_MAX_BYTES) {
+      return refuse(
+        ErrorCode.FileTooLarge,
+        `${offer.size} bytes is over the limit of ${this.config.FILES_MAX_BYTES}`,
+      );
+    }
+    const others = (await this.store.members(sender.meetingId)).filter(
+      (m) => m.participantId !== sender.participantId,
+    );
+    const recipients = EVERYONE.test(offer.to)
+      ? others
+      : others.filter((m) => m.username.toLowerCase() === offer.to.toLowerCase());
+    if (recipients.length === 0) {
+      return refuse(
+        ErrorCode.NoRecipient,
+        EVERYONE.test(offer.to)
+          ? 'nobody else is in the meeting'
+          : `no one called "${offer.to}" is in the meeting`,
+      );
+    }
+    const state: UploadState = {
+      upload: this.storage.begin(),
+      offer,
+      sender,
+      recipients: recipients.map((m) => m.participantId),
+    };
+    connection.send(
+      MessageType.FileAccepted,
+      encodePayload(MessageType.FileAccepted, { uploadId: state.upload.fileId, offset: 0 }),
+    );
+    if (offer.size === 0) {
+      await this.#complete(connection, state, sequence);
+      return null;
+    }
+    return state;
+  }
+
+  async #complete(
+    connection: FramedConnection,
+    state: UploadState,
+    sequence: number,
+  ): Promise<void> {
+    const { ok, md5 } = state.upload.finish(state.offer.md5);
+    if (!ok) {
+      sendError(
+        connection,
+        ErrorCode.ChecksumMismatch,
+        `received bytes have MD5 ${md5}, not ${state.offer.md5}; nothing was kept`,
+        sequence,
+        false,
+      );
+      return;
+    }
+    const record = {
+      fileId: state.upload.fileId,
+      name: safeDisplayName(state.offer.name),
+      size: state.offer.size,
+      md5,
+      meetingId: state.sender.meetingId,
+      senderId: state.sender.participantId,
+      sender: state.sender.username,
+      recipients: state.recipients,
+      storedAtMs: Date.now(),
+    };
+    await this.catalog.add(record);
+    this.logger.info(
+      {
+        fileId: record.fileId,
+        size: record.size,
+        meetingId: record.meetingId,
+        sender: record.sender,
+      },
+      'file stored',
+    );
+    connection.send(
+      MessageType.FileDone,
+      encodePayload(MessageType.FileDone, {
+        fileId: record.fileId,
+        size: record.size,
+        md5,
+        recipients: record.recipients.length,
+      }),
+    );
+  }
+
+  async #fetch(connection: FramedConnection, fetch: FileFetch, sequence: number): Promise<void> {
+    const requester = await this.#session(fetch.sessionToken);
+    if (requester === null) {
+      sendError(
+        connection,
+        ErrorCode.SessionExpired,
+        'no live session for that token; join first',
+        sequence,
+        false,
+      );
+      return;
+    }
+    const record = /^[0-9a-f-]{36}$/.test(fetch.fileId)
+      ? await this.catalog.get(fetch.fileId)
+      : null;
+    if (record === null) {
+      sendError(connection, ErrorCode.NoSuchFile, `no file ${fetch.fileId}`, sequence, false);
+      return;
+    }
+    if (
+      record.meetingId !== requester.meetingId ||
+      !record.recipients.includes(requester.participantId)
+    ) {
+      sendError(connection, ErrorCode.NotAllowed, 'that file was not sent to you', sequence, false);
+      return;
+    }
+    const offset = Math.min(fetch.offset, record.size);
+    connection.send(
+      MessageType.FileMeta,
+      encodePayload(MessageType.FileMeta, {
+        fileId: record.fileId,
+        name: record.name,
+        size: record.size,
+        md5: record.md5,
+        sender: record.sender,
+        offset,
+      }),
+    );
+    if (offset === record.size) return;
+    const stream = createReadStream(this.storage.pathOf(record.fileId), {
+      start: offset,
+      highWaterMark: FILE_CHUNK_BYTES,
+    });
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      if (connection.closed) break;
+      connection.send(MessageType.FileChunk, chunk);
+      await connection.writableBelow(4 * 1024 * 1024);
+    }
+    stream.destroy();
+  }
+}

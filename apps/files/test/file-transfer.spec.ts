@@ -1,0 +1,276 @@
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  ControlConnection,
+  ErrorCode,
+  FileTransferClient,
+  SaporaError,
+  Session,
+} from '@sapora/client';
+import { FILES_TO_CLIENT_LIMITS, MessageType } from '@sapora/protocol';
+import { createLogger } from '@sapora/service-kit';
+import { freePort, NodeProcess, runNode, startRedis, TestRedis, waitFor } from '@sapora/testing';
+import { createFilesApp, FilesApp } from '../src/create-files-app';
+
+const CONTROL_MAIN = join(__dirname, '..', '..', 'control', 'dist', 'main.js');
+const LIMIT = 100 * 1024 * 1024;
+const md5 = (bytes: Buffer): string => createHash('md5').update(bytes).digest('hex');
+
+describe('file service: verified transfer over real TCP', () => {
+  let redis: TestRedis;
+  let control: NodeProcess;
+  let controlPort: number;
+  let files: FilesApp;
+  let work: string;
+  let storage: string;
+  const sessions: Session[] = [];
+
+  async function enter(
+    username: string,
+    meetingId: string,
+  ): Promise<{ session: Session; transfer: FileTransferClient }> {
+    const session = new Session({ host: '127.0.0.1', port: controlPort, username, meetingId });
+    await session.connect();
+    sessions.push(session);
+    return {
+      session,
+      transfer: new FileTransferClient({ session, host: '127.0.0.1', port: files.address.port }),
+    };
+  }
+
+  /** Files in the storage directory (and nothing else anywhere else is checked by the names test). */
+  const stored = (): string[] => readdirSync(storage).sort();
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    controlPort = await freePort();
+    control = runNode(CONTROL_MAIN, [], {
+      REDIS_URL: redis.url,
+      CONTROL_HOST: '127.0.0.1',
+      CONTROL_PORT: String(controlPort),
+      NODE_ENV: 'production',
+    });
+    await waitFor(() => /control listening/.test(control.output()), {
+      timeoutMs: 10_000,
+      what: 'control to listen',
+    });
+    work = mkdtempSync(join(tmpdir(), 'sapora-files-test-'));
+    storage = join(work, 'storage');
+    files = await createFilesApp(
+      {
+        REDIS_URL: redis.url,
+        FILES_HOST: '127.0.0.1',
+        FILES_PORT: '0',
+        FILES_DIR: storage,
+        FILES_MAX_BYTES: String(LIMIT),
+        NODE_ENV: 'test',
+      },
+      { logger: createLogger('files', { level: 'silent', nodeEnv: 'test' }) },
+    );
+  }, 20_000);
+
+  afterAll(async () => {
+    await Promise.all(sessions.map((session) => session.leave()));
+    await files.app.close();
+    control.child.kill('SIGTERM');
+    await control.exited;
+    await redis.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('sends a 100 MB file to the room: both recipients get the same MD5', async () => {
+    const alice = await enter('Alice', 'team');
+    const bob = await enter('Bob', 'team');
+    const carol = await enter('Carol', 'team');
+    const source = join(work, 'big.bin');
+    const fd = openSync(source, 'w');
+    const block = randomBytes(1024 * 1024);
+    const hash = createHash('md5');
+    for (let i = 0; i < 100; i++) {
+      block[0] = i;
+      writeSync(fd, block);
+      hash.update(block);
+    }
+    closeSync(fd);
+    const expected = hash.digest('hex');
+    const progress: number[] = [];
+    const done = await alice.transfer.upload(source, 'all', {
+      onProgress: (p) => progress.push(p.bytes),
+    });
+    expect(done).toMatchObject({ size: LIMIT, md5: expected, recipients: 2 });
+    expect(progress.at(-1)).toBe(LIMIT);
+    expect(stored()).toEqual([done.fileId]);
+
+    for (const [who, name] of [
+      [bob, 'bob.bin'],
+      [carol, 'carol.bin'],
+    ] as const) {
+      const target = join(work, name);
+      const meta = await who.transfer.download(done.fileId, target);
+      expect(meta).toMatchObject({ name: 'big.bin', size: LIMIT, md5: expected, sender: 'Alice' });
+      expect(md5(readFileSync(target))).toBe(expected);
+      rmSync(target);
+    }
+  }, 60_000);
+
+  it('keeps a private file from a third participant and from another room', async () => {
+    const dan = await enter('Dan', 'private');
+    const eve = await enter('Eve', 'private');
+    const fay = await enter('Fay', 'private');
+    const outsider = await enter('Eve', 'elsewhere');
+    const source = join(work, 'secret.txt');
+    writeFileSync(source, 'for Eve only');
+    const done = await dan.transfer.upload(source, 'eVE');
+    expect(done.recipients).toBe(1);
+    for (const intruder of [fay, outsider, dan]) {
+      const error = (await intruder.transfer
+        .download(done.fileId, join(work, 'stolen.txt'))
+        .catch((e: unknown) => e)) as SaporaError;
+      expect(error).toBeInstanceOf(SaporaError);
+      expect(error.code).toBe(ErrorCode.NotAllowed);
+      expect(existsSync(join(work, 'stolen.txt'))).toBe(false);
+      expect(existsSync(join(work, 'stolen.txt.part'))).toBe(false);
+    }
+    await eve.transfer.download(done.fileId, join(work, 'got.txt'));
+    expect(readFileSync(join(work, 'got.txt'), 'utf8')).toBe('for Eve only');
+    await expect(dan.transfer.upload(source, 'nobody')).rejects.toMatchObject({
+      code: ErrorCode.NoRecipient,
+    });
+  });
+
+  /** A hand-driven upload, for what the client library never sends. */
+  async function rawUpload(
+    session: Session,
+    offer: { size: number; md5: string; name?: string },
+    body: Buffer,
+    answers: number,
+  ) {
+    const connection = await ControlConnection.open(
+      '127.0.0.1',
+      files.address.port,
+      5_000,
+      FILES_TO_CLIENT_LIMITS,
+    );
+    const frames: Array<{ type: number; payload: unknown }> = [];
+    connection.on('frame', (frame) => frames.push(frame));
+    const closed = new Promise<void>((resolve) => connection.once('close', resolve));
+    connection.send(MessageType.FileOffer, {
+      sessionToken: session.sessionToken,
+      name: offer.name ?? 'x.bin',
+      size: offer.size,
+      md5: offer.md5,
+      to: 'all',
+    });
+    await waitFor(() => frames.length > 0, { what: 'an answer to the offer' });
+    for (let offset = 0; offset < body.length; offset += 32 * 1024)
+      connection.sendRaw(MessageType.FileChunk, body.subarray(offset, offset + 32 * 1024));
+    await waitFor(() => frames.length >= answers, { what: `${answers} answers` });
+    connection.destroy();
+    await closed;
+    return frames;
+  }
+
+  it('refuses a file over the limit before its bytes, cuts off one that lies about its size, and keeps nothing of a wrong MD5', async () => {
+    const gus = await enter('Gus', 'limits');
+    await enter('Hal', 'limits');
+    const before = stored();
+
+    const tooBig = await rawUpload(
+      gus.session,
+      { size: LIMIT + 1, md5: 'a'.repeat(32) },
+      Buffer.alloc(0),
+      1,
+    );
+    expect(tooBig[0]).toMatchObject({
+      type: MessageType.Error,
+      payload: { code: ErrorCode.FileTooLarge, fatal: false },
+    });
+
+    const body = randomBytes(100_000);
+    const liar = await rawUpload(
+      gus.session,
+      { size: 50_000, md5: md5(body.subarray(0, 50_000)) },
+      body,
+      2,
+    );
+    expect(liar[0].type).toBe(MessageType.FileAccepted);
+    expect(liar[1]).toMatchObject({
+      type: MessageType.Error,
+      payload: { code: ErrorCode.FileTooLarge, fatal: true },
+    });
+
+    const wrong = await rawUpload(gus.session, { size: body.length, md5: 'f'.repeat(32) }, body, 2);
+    expect(wrong[1]).toMatchObject({
+      type: MessageType.Error,
+      payload: { code: ErrorCode.ChecksumMismatch },
+    });
+
+    await rawUpload(
+      gus.session,
+      { size: body.length, md5: md5(body) },
+      body.subarray(0, 40_000),
+      1,
+    );
+    await waitFor(() => stored().join() === before.join(), {
+      what: 'no leftovers from the failed uploads',
+    });
+  });
+
+  it('stores under server-made ids: names from the wire cannot escape the storage directory', async () => {
+    const ida = await enter('Ida', 'names');
+    const jo = await enter('Jo', 'names');
+    const body = Buffer.from('harmless');
+    const outside = readdirSync(work).sort();
+    for (const [name, shown] of [
+      ['../../etc/passwd', 'passwd'],
+      ['/abs/path', 'path'],
+      ['a\\b', 'b'],
+      ['evil\u0000\u0007name', 'evilname'],
+    ]) {
+      const frames = await rawUpload(
+        ida.session,
+        { size: body.length, md5: md5(body), name },
+        body,
+        2,
+      );
+      const done = frames[1] as { type: number; payload: { fileId: string } };
+      expect(done.type).toBe(MessageType.FileDone);
+      expect(done.payload.fileId).toMatch(/^[0-9a-f-]{36}$/);
+      const meta = await jo.transfer.download(done.payload.fileId, join(work, 'fetched'));
+      expect(meta.name).toBe(shown);
+      rmSync(join(work, 'fetched'));
+    }
+    expect(readdirSync(work).sort()).toEqual(outside);
+    expect(stored().every((file) => /^[0-9a-f-]{36}$/.test(file))).toBe(true);
+  });
+
+  it('leaves no file when a download fails its MD5 check', async () => {
+    const kim = await enter('Kim', 'corrupt');
+    const lee = await enter('Lee', 'corrupt');
+    const source = join(work, 'fragile.bin');
+    writeFileSync(source, randomBytes(70_000));
+    const done = await kim.transfer.upload(source);
+    const onDisk = join(storage, done.fileId);
+    const bytes = readFileSync(onDisk);
+    bytes[1234] ^= 0xff;
+    writeFileSync(onDisk, bytes);
+    const target = join(work, 'fragile-copy.bin');
+    await expect(lee.transfer.download(done.fileId, target)).rejects.toMatchObject({
+      code: ErrorCode.ChecksumMismatch,
+    });
+    expect(existsSync(target)).toBe(false);
+    expect(existsSync(`${target}.part`)).toBe(false);
+  });
+});

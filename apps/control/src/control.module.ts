@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import {
   ChatHistory,
+  FileCatalog,
   createRedis,
   MaintenanceQueue,
   MembershipPublisher,
@@ -15,12 +16,14 @@ import { LOGGER, REDIS } from './control-tokens';
 import { MembershipService } from './rooms/membership-service';
 import { RoomDirectory } from './rooms/room-directory';
 import { ControlServer } from './server/control-server';
+import { FileNoticesController } from './files/file-notices.controller';
 
 @Module({})
 export class ControlModule {
   static register(config: ControlConfig, logger: Logger): DynamicModule {
     return {
       module: ControlModule,
+      controllers: [FileNoticesController],
       providers: [
         { provide: ControlConfig, useValue: config },
         { provide: LOGGER, useValue: logger },
@@ -52,6 +55,11 @@ export class ControlModule {
               { sweepSessions: () => membership.expireSessions() },
               (error) => logger.error({ err: error }, 'maintenance job failed'),
             ),
+        },
+        {
+          provide: FileCatalog,
+          inject: [REDIS],
+          useFactory: (redis: Redis) => new FileCatalog(redis),
         },
         RoomDirectory,
         MembershipService,

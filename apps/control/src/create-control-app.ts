@@ -1,6 +1,8 @@
 import 'reflect-metadata';
-import { INestApplicationContext } from '@nestjs/common';
+import { INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { MicroserviceOptions } from '@nestjs/microservices';
+import { redisTransportOptions } from '@sapora/coordination';
 import { createLogger, loadConfig, Logger, NestPinoLogger } from '@sapora/service-kit';
 import { AddressInfo } from 'node:net';
 import { checkControlConfig, ControlConfig } from './config/control-config';
@@ -8,7 +10,7 @@ import { ControlModule } from './control.module';
 import { ControlServer } from './server/control-server';
 
 export interface ControlApp {
-  app: INestApplicationContext;
+  app: INestMicroservice;
   logger: Logger;
   address: AddressInfo;
 }
@@ -22,10 +24,16 @@ export async function createControlApp(
   const logger =
     options.logger ??
     createLogger('control', { level: config.LOG_LEVEL, nodeEnv: config.NODE_ENV });
-  const app = await NestFactory.createApplicationContext(ControlModule.register(config, logger), {
-    logger: new NestPinoLogger(logger),
-    abortOnError: false,
-  });
-  await app.init();
+  // A Nest microservice on the Redis transport, to hear other services' events (a file was
+  // stored); the TCP edge is a provider of it.
+  const app = await NestFactory.createMicroservice<MicroserviceOptions>(
+    ControlModule.register(config, logger),
+    {
+      ...redisTransportOptions(config.REDIS_URL),
+      logger: new NestPinoLogger(logger),
+      abortOnError: false,
+    },
+  );
+  await app.listen();
   return { app, logger, address: app.get(ControlServer).address };
 }

@@ -1,5 +1,12 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { createRedis, FileCatalog, Redis, RedisShutdown, RoomStore } from '@sapora/coordination';
+import {
+  createRedis,
+  EventPublisher,
+  FileCatalog,
+  Redis,
+  RedisShutdown,
+  RoomStore,
+} from '@sapora/coordination';
 import { Logger } from '@sapora/service-kit';
 import { FilesConfig } from './config/files-config';
 import { LOGGER, REDIS } from './files-tokens';
@@ -30,6 +37,7 @@ export class FilesModule {
           useFactory: (redis: Redis) => new FileCatalog(redis),
         },
         { provide: FileStorage, useFactory: () => new FileStorage(config.FILES_DIR) },
+        { provide: EventPublisher, useFactory: () => new EventPublisher(config.REDIS_URL) },
         FilesServer,
         {
           provide: RedisShutdown,

@@ -50,6 +50,20 @@ describe('file service: verified transfer over real TCP', () => {
     };
   }
 
+  /** Joins with a resume token through the control frames themselves, as a reconnecting client does. */
+  async function enterWithToken(username: string, meetingId: string, resumeToken: Buffer) {
+    const connection = await ControlConnection.open('127.0.0.1', controlPort, 5_000);
+    const reply = new Promise<{ files: Array<{ fileId: string }>; resumed: boolean }>((resolve) =>
+      connection.on('frame', (frame) => {
+        if (frame.type === MessageType.Joined) resolve(frame.payload);
+      }),
+    );
+    connection.send(MessageType.Register, { username, meetingId, resumeToken });
+    const joined = await reply;
+    connection.destroy();
+    return joined;
+  }
+
   /** Files in the storage directory (and nothing else anywhere else is checked by the names test). */
   const stored = (): string[] => readdirSync(storage).sort();
 
@@ -272,5 +286,31 @@ describe('file service: verified transfer over real TCP', () => {
     });
     expect(existsSync(target)).toBe(false);
     expect(existsSync(`${target}.part`)).toBe(false);
+  });
+
+  it('tells the recipients over their control connection, and lists the file when they come back', async () => {
+    const mo = await enter('Mo', 'notices');
+    const ned = await enter('Ned', 'notices');
+    const oz = await enter('Oz', 'notices');
+    const notices: Array<{ who: string; name: string; sender: string; private: boolean }> = [];
+    for (const { session } of [mo, ned, oz]) {
+      session.on('file', (notice) =>
+        notices.push({
+          who: session.username,
+          name: notice.name,
+          sender: notice.sender,
+          private: notice.private,
+        }),
+      );
+    }
+    const source = join(work, 'agenda.md');
+    writeFileSync(source, '# agenda');
+    const done = await mo.transfer.upload(source, 'ned');
+    await waitFor(() => notices.length === 1, { what: 'the notice' });
+    expect(notices).toEqual([{ who: 'Ned', name: 'agenda.md', sender: 'Mo', private: true }]);
+
+    // A recipient's session that comes back (same participant) is told again in its join reply.
+    const resumed = await enterWithToken('Ned', 'notices', ned.session.sessionToken!);
+    expect(resumed.files.map((file) => file.fileId)).toEqual([done.fileId]);
   });
 });

@@ -5,6 +5,7 @@ import {
   ChatMessage,
   DEFAULT_PORTS,
   ErrorCode,
+  FileNotice,
   JoinReply,
   MessageType,
   Participant,
@@ -38,6 +39,8 @@ export interface JoinInfo {
   username: string;
   participants: Participant[];
   history: ChatMessage[];
+  /** Files sent to this participant in the room and still kept. */
+  files: FileNotice[];
   heartbeatIntervalMs: number;
   idleTimeoutMs: number;
   resumed: boolean;
@@ -47,6 +50,8 @@ export interface SessionEvents {
   participants: [Participant[]];
   chat: [ChatMessage];
   delivery: [ChatDelivery];
+  /** A file was sent to this participant: fetch it with FileTransferClient. */
+  file: [FileNotice];
   /** Only emitted when someone listens, so an unhandled error never throws. */
   error: [Error];
   closed: [{ reason: string; byServer: boolean }];
@@ -227,6 +232,7 @@ export class Session extends EventEmitter<SessionEvents> {
       username: reply.username,
       participants: reply.participants.participants,
       history: reply.history,
+      files: reply.files,
       heartbeatIntervalMs: reply.heartbeatIntervalMs,
       idleTimeoutMs: reply.idleTimeoutMs,
       resumed: reply.resumed,
@@ -250,6 +256,9 @@ export class Session extends EventEmitter<SessionEvents> {
         return;
       case MessageType.ChatMessage:
         this.emit('chat', frame.payload);
+        return;
+      case MessageType.FileNotice:
+        this.emit('file', frame.payload);
         return;
       case MessageType.ChatDelivery: {
         const pending = this.#pending.get(frame.payload.requestSequence);

@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
   ChatHistory,
+  FileCatalog,
+  FileRecord,
   MemberRecord,
   membershipEvent,
   MembershipEventKind,
@@ -50,6 +52,7 @@ export class MembershipService {
     private readonly history: ChatHistory,
     private readonly publisher: MembershipPublisher,
     private readonly directory: RoomDirectory,
+    private readonly files: FileCatalog,
   ) {}
 
   /** Handles REGISTER; returns the participant on success, undefined after a refusal. */
@@ -98,9 +101,10 @@ export class MembershipService {
       );
     }
     const { member } = outcome;
-    const [members, history] = await Promise.all([
+    const [members, history, files] = await Promise.all([
       this.store.members(meetingId),
       this.history.visibleTo(meetingId, member.participantId),
+      this.#filesFor(meetingId, member.participantId),
     ]);
     const participants = { meetingId, participants: members.map(toWireParticipant) };
     connection.send(
@@ -116,6 +120,7 @@ export class MembershipService {
         idleTimeoutMs: this.config.IDLE_TIMEOUT_MS,
         resumed: outcome.resumed,
         serverTimeMs: Date.now(),
+        files,
       }),
     );
     this.logger.info(
@@ -134,6 +139,27 @@ export class MembershipService {
       await this.#announce('joined', member);
     }
     return participant;
+  }
+
+  /** Files in the room sent to this participant and still kept, oldest first. */
+  async #filesFor(meetingId: string, participantId: string) {
+    const ids = await this.files.inRoom(meetingId);
+    const records = await Promise.all(ids.map((id) => this.files.get(id)));
+    return records
+      .filter(
+        (record): record is FileRecord =>
+          record !== null && record.recipients.includes(participantId),
+      )
+      .sort((a, b) => a.storedAtMs - b.storedAtMs)
+      .map((record) => ({
+        fileId: record.fileId,
+        name: record.name,
+        size: record.size,
+        md5: record.md5,
+        sender: record.sender,
+        sentAtMs: record.storedAtMs,
+        private: record.recipients.length === 1,
+      }));
   }
 
   /** Heartbeat: false when the session has already ended (the caller then closes). */

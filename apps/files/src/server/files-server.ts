@@ -6,7 +6,14 @@ import {
   Injectable,
   OnApplicationBootstrap,
 } from '@nestjs/common';
-import { FileCatalog, RoomStore, SessionRecord } from '@sapora/coordination';
+import {
+  EventPatterns,
+  EventPublisher,
+  FileCatalog,
+  FileStoredEvent,
+  RoomStore,
+  SessionRecord,
+} from '@sapora/coordination';
 import {
   CLIENT_TO_FILES_LIMITS,
   decodePayload,
@@ -64,6 +71,7 @@ export class FilesServer implements OnApplicationBootstrap, BeforeApplicationShu
     private readonly store: RoomStore,
     private readonly catalog: FileCatalog,
     private readonly storage: FileStorage,
+    private readonly events: EventPublisher,
   ) {
     this.#tcp = new FramedTcpServer({
       host: config.FILES_HOST,
@@ -81,6 +89,7 @@ export class FilesServer implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    await this.events.connect();
     this.#address = await this.#tcp.listen();
     this.logger.info(
       { host: this.#address.address, port: this.#address.port, dir: this.storage.root },
@@ -92,6 +101,7 @@ export class FilesServer implements OnApplicationBootstrap, BeforeApplicationShu
     this.#tcp.stopAccepting();
     for (const connection of this.#tcp.connections) connection.end();
     await this.#tcp.drain(2_000);
+    await this.events.close();
   }
 
   #serve(connection: FramedConnection): void {
@@ -269,6 +279,17 @@ export class FilesServer implements OnApplicationBootstrap, BeforeApplicationShu
       storedAtMs: Date.now(),
     };
     await this.catalog.add(record);
+    const stored: FileStoredEvent = {
+      fileId: record.fileId,
+      name: record.name,
+      size: record.size,
+      md5,
+      meetingId: record.meetingId,
+      sender: record.sender,
+      recipients: record.recipients,
+      sentAtMs: record.storedAtMs,
+    };
+    await this.events.emit(EventPatterns.fileStored, stored);
     this.logger.info(
       {
         fileId: record.fileId,

@@ -52,8 +52,20 @@ export function redisTransportOptions(
   };
 }
 
-/** Sends membership events through the NestJS Redis transport. */
-export class MembershipPublisher {
+/** Sent by the file service when a file is stored: control tells its recipients. */
+export interface FileStoredEvent {
+  fileId: string;
+  name: string;
+  size: number;
+  md5: string;
+  meetingId: string;
+  sender: string;
+  recipients: string[];
+  sentAtMs: number;
+}
+
+/** Sends events through the NestJS Redis transport. */
+export class EventPublisher {
   readonly #client: ClientRedis;
 
   constructor(redisUrl: string) {
@@ -64,13 +76,18 @@ export class MembershipPublisher {
     await this.#client.connect();
   }
 
-  async publish(event: MembershipEvent): Promise<void> {
-    await lastValueFrom(this.#client.emit(EventPatterns.membership, event), {
-      defaultValue: undefined,
-    });
+  async emit(pattern: string, event: object): Promise<void> {
+    await lastValueFrom(this.#client.emit(pattern, event), { defaultValue: undefined });
   }
 
   async close(): Promise<void> {
     await this.#client.close();
+  }
+}
+
+/** Membership events, as control publishes them. */
+export class MembershipPublisher extends EventPublisher {
+  async publish(event: MembershipEvent): Promise<void> {
+    await this.emit(EventPatterns.membership, event);
   }
 }

@@ -29,6 +29,8 @@ export const RedisKeys = {
 export const EventPatterns = {
   /** MembershipEvent: joined, left, timed_out, updated */
   membership: `${KEY_PREFIX}membership`,
+  /** FileStoredEvent: a file was stored and its recipients should be told */
+  fileStored: `${KEY_PREFIX}file-stored`,
 } as const;
 
 /** BullMQ queue names. */

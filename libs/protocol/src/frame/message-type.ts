@@ -21,6 +21,7 @@ export enum MessageType {
   FileDone = 0x23,
   FileFetch = 0x24,
   FileMeta = 0x25,
+  FileNotice = 0x26,
 }
 
 /** File bytes per FILE_CHUNK frame. */
@@ -71,6 +72,7 @@ export const CONTROL_TO_CLIENT_LIMITS: FrameLimits = new Map([
   [MessageType.Error, 4 * KIB],
   [MessageType.ChatMessage, 8 * KIB],
   [MessageType.ChatDelivery, 1 * KIB],
+  [MessageType.FileNotice, 2 * KIB],
 ]);
 
 export function messageTypeName(type: number): string {

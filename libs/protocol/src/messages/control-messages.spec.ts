@@ -53,6 +53,9 @@ describe('control payloads', () => {
           idleTimeoutMs: 15000,
           resumed: true,
           serverTimeMs: 1795550400999,
+          files: [
+            { fileId: 'f1', name: 'notes.txt', size: 12, md5: 'a'.repeat(32), sender: 'bob', sentAtMs: 5, private: true },
+          ],
         },
       ],
       [MessageType.ChatSend, { to: 'bob', text: 'hi' }],

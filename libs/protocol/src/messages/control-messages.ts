@@ -88,6 +88,7 @@ export interface JoinReply {
   idleTimeoutMs: number;
   resumed: boolean;
   serverTimeMs: number;
+  files: FileNotice[];
 }
 
 export interface SetMuted {
@@ -140,6 +141,16 @@ export interface FileFetch {
   offset: number;
 }
 
+export interface FileNotice {
+  fileId: string;
+  name: string;
+  size: number;
+  md5: string;
+  sender: string;
+  sentAtMs: number;
+  private: boolean;
+}
+
 export interface FileMeta {
   fileId: string;
   name: string;
@@ -166,6 +177,7 @@ export interface ControlPayloads {
   [MessageType.FileDone]: FileDone;
   [MessageType.FileFetch]: FileFetch;
   [MessageType.FileMeta]: FileMeta;
+  [MessageType.FileNotice]: FileNotice;
 }
 
 export type ControlMessageType = keyof ControlPayloads;
@@ -192,6 +204,7 @@ const SCHEMA: Record<ControlMessageType, protobuf.Type | null> = {
   [MessageType.FileDone]: root.lookupType('sapora.files.FileDone'),
   [MessageType.FileFetch]: root.lookupType('sapora.files.FileFetch'),
   [MessageType.FileMeta]: root.lookupType('sapora.files.FileMeta'),
+  [MessageType.FileNotice]: root.lookupType('sapora.files.FileNotice'),
 };
 
 /** Top-level bytes fields per schema: the strict reader yields Uint8Array, callers get Buffer. */

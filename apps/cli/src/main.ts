@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { chatCommand } from './commands/chat-command';
 import { EXIT, UsageError } from './commands/common-options';
+import { receiveCommand, sendCommand } from './commands/file-commands';
 import { joinCommand } from './commands/join-command';
 import { usersCommand } from './commands/users-command';
 
@@ -11,6 +12,8 @@ Usage:
   sapora chat send --server HOST --name NAME [--to NAME] TEXT    send one message
   sapora chat listen --server HOST --name NAME [--count N]       print messages as they come
   sapora users --server HOST --name NAME [--meeting ID]          who is in the meeting
+  sapora send --server HOST --name NAME [--to NAME] FILE         send a file (MD5-checked)
+  sapora receive --server HOST --name NAME [--into DIR]          save files sent to you
 
 "sapora COMMAND --help" tells more. Exit codes: 0 ok, 1 error, 2 no such user, 64 bad usage.`;
 
@@ -18,6 +21,8 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   join: joinCommand,
   chat: chatCommand,
   users: usersCommand,
+  send: sendCommand,
+  receive: receiveCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -117,6 +117,10 @@ export class Session extends EventEmitter<SessionEvents> {
   get history(): ChatMessage[] {
     return this.#info?.history ?? [];
   }
+  /** Files sent to this participant that were waiting when it (re)joined. */
+  get files(): FileNotice[] {
+    return this.#info?.files ?? [];
+  }
   get server(): { host: string; port: number } {
     return { host: this.#options.host, port: this.#options.port };
   }

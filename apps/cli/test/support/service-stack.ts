@@ -4,11 +4,12 @@ import { freePort, NodeProcess, runNode, startRedis, TestRedis, waitFor } from '
 const APPS = join(__dirname, '..', '..', '..');
 export const CLI = join(__dirname, '..', '..', 'dist', 'main.js');
 
-type Service = 'control' | 'audio' | 'video';
+type Service = 'control' | 'audio' | 'video' | 'files';
 const HOST_VARIABLE: Record<Service, string> = {
   control: 'CONTROL',
   audio: 'AUDIO',
   video: 'VIDEO',
+  files: 'FILES',
 };
 
 /** Redis and the built services the CLI talks to, each its own process, on free ports. */
@@ -17,7 +18,8 @@ export class ServiceStack {
   #redis: TestRedis | null = null;
   readonly #processes: NodeProcess[] = [];
 
-  async start(services: Service[]): Promise<void> {
+  /** `env` adds variables for every service (e.g. FILES_DIR). */
+  async start(services: Service[], env: Record<string, string> = {}): Promise<void> {
     this.#redis = await startRedis();
     for (const service of services) {
       const port = await freePort();
@@ -28,6 +30,7 @@ export class ServiceStack {
         NODE_ENV: 'production',
         [`${prefix}_HOST`]: '127.0.0.1',
         [`${prefix}_PORT`]: String(port),
+        ...env,
       });
       this.#processes.push(process);
       await waitFor(() => new RegExp(`${service} listening`).test(process.output()), {

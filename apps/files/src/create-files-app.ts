@@ -1,14 +1,16 @@
 import 'reflect-metadata';
 import { AddressInfo } from 'node:net';
-import { INestApplicationContext } from '@nestjs/common';
+import { INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { MicroserviceOptions } from '@nestjs/microservices';
+import { redisTransportOptions } from '@sapora/coordination';
 import { createLogger, loadConfig, Logger, NestPinoLogger } from '@sapora/service-kit';
 import { FilesConfig } from './config/files-config';
 import { FilesModule } from './files.module';
 import { FilesServer } from './server/files-server';
 
 export interface FilesApp {
-  app: INestApplicationContext;
+  app: INestMicroservice;
   logger: Logger;
   address: AddressInfo;
 }
@@ -21,10 +23,15 @@ export async function createFilesApp(
   const config = loadConfig(FilesConfig, env);
   const logger =
     options.logger ?? createLogger('files', { level: config.LOG_LEVEL, nodeEnv: config.NODE_ENV });
-  const app = await NestFactory.createApplicationContext(FilesModule.register(config, logger), {
-    logger: new NestPinoLogger(logger),
-    abortOnError: false,
-  });
-  await app.init();
+  // A Nest microservice on the Redis transport, to hear when a room closes.
+  const app = await NestFactory.createMicroservice<MicroserviceOptions>(
+    FilesModule.register(config, logger),
+    {
+      ...redisTransportOptions(config.REDIS_URL),
+      logger: new NestPinoLogger(logger),
+      abortOnError: false,
+    },
+  );
+  await app.listen();
   return { app, logger, address: app.get(FilesServer).address };
 }

@@ -10,6 +10,8 @@ import {
 import { Logger } from '@sapora/service-kit';
 import { FilesConfig } from './config/files-config';
 import { LOGGER, REDIS } from './files-tokens';
+import { FileExpiry } from './expiry/file-expiry';
+import { RoomClosingController } from './membership/room-closing.controller';
 import { FilesServer } from './server/files-server';
 import { FileStorage } from './storage/file-storage';
 
@@ -18,12 +20,14 @@ export class FilesModule {
   static register(config: FilesConfig, logger: Logger): DynamicModule {
     return {
       module: FilesModule,
+      controllers: [RoomClosingController],
       providers: [
         { provide: FilesConfig, useValue: config },
         { provide: LOGGER, useValue: logger },
         {
           provide: REDIS,
-          useFactory: () => createRedis(config.REDIS_URL, { name: 'sapora-files' }),
+          useFactory: () =>
+            createRedis(config.REDIS_URL, { name: 'sapora-files', forBullMq: true }),
         },
         // Only session and member reads are used here; the idle timeout is control's business.
         {
@@ -38,6 +42,12 @@ export class FilesModule {
         },
         { provide: FileStorage, useFactory: () => new FileStorage(config.FILES_DIR) },
         { provide: EventPublisher, useFactory: () => new EventPublisher(config.REDIS_URL) },
+        {
+          provide: FileExpiry,
+          inject: [REDIS, FileCatalog, FileStorage],
+          useFactory: (redis: Redis, catalog: FileCatalog, storage: FileStorage) =>
+            new FileExpiry(redis, catalog, storage, logger),
+        },
         FilesServer,
         {
           provide: RedisShutdown,

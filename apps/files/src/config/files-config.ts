@@ -22,6 +22,11 @@ export class FilesConfig extends CommonConfig {
   @Min(1)
   FILES_MAX_BYTES: number = 100 * 1024 * 1024;
 
+  /** Files are deleted this long after they were sent (24 h by default), or when their room closes. */
+  @IsInt({ message: 'must be a whole number of milliseconds' })
+  @Min(100)
+  FILES_RETENTION_MS: number = 24 * 60 * 60 * 1000;
+
   @IsInt()
   @Min(100)
   INCOMPLETE_FRAME_TIMEOUT_MS: number = INCOMPLETE_FRAME_TIMEOUT_MS;

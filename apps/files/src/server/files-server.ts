@@ -29,6 +29,7 @@ import {
 } from '@sapora/protocol';
 import { FramedConnection, FramedTcpServer, Logger } from '@sapora/service-kit';
 import { FilesConfig } from '../config/files-config';
+import { FileExpiry } from '../expiry/file-expiry';
 import { LOGGER } from '../files-tokens';
 import { safeDisplayName } from '../storage/display-name';
 import { FileStorage, Upload } from '../storage/file-storage';
@@ -72,6 +73,7 @@ export class FilesServer implements OnApplicationBootstrap, BeforeApplicationShu
     private readonly catalog: FileCatalog,
     private readonly storage: FileStorage,
     private readonly events: EventPublisher,
+    private readonly expiry: FileExpiry,
   ) {
     this.#tcp = new FramedTcpServer({
       host: config.FILES_HOST,
@@ -102,6 +104,7 @@ export class FilesServer implements OnApplicationBootstrap, BeforeApplicationShu
     for (const connection of this.#tcp.connections) connection.end();
     await this.#tcp.drain(2_000);
     await this.events.close();
+    await this.expiry.close();
   }
 
   #serve(connection: FramedConnection): void {
@@ -279,6 +282,7 @@ export class FilesServer implements OnApplicationBootstrap, BeforeApplicationShu
       storedAtMs: Date.now(),
     };
     await this.catalog.add(record);
+    await this.expiry.afterRetention(record.fileId, this.config.FILES_RETENTION_MS);
     const stored: FileStoredEvent = {
       fileId: record.fileId,
       name: record.name,

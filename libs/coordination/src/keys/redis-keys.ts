@@ -37,6 +37,8 @@ export const EventPatterns = {
 export const QueueNames = {
   /** repeatable 'sweep-sessions' job: ends sessions whose deadline has passed */
   controlMaintenance: 'sapora-control-maintenance',
+  /** 'expire-file' {fileId} after the retention time; 'expire-room' {meetingId} when a room closes */
+  filesExpiry: 'sapora-files-expiry',
 } as const;
 
 /** Member of RedisKeys.sessionDeadlines for one participant. */

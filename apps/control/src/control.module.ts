@@ -2,17 +2,16 @@ import { DynamicModule, Module } from '@nestjs/common';
 import {
   ChatHistory,
   FileCatalog,
-  createRedis,
   MaintenanceQueue,
   MembershipPublisher,
   Redis,
-  RedisShutdown,
+  REDIS,
+  redisProviders,
   RoomStore,
 } from '@sapora/coordination';
-import { Logger } from '@sapora/service-kit';
+import { Logger, LOGGER } from '@sapora/service-kit';
 import { ChatRouter } from './chat/chat-router';
 import { ControlConfig } from './config/control-config';
-import { LOGGER, REDIS } from './control-tokens';
 import { MembershipService } from './rooms/membership-service';
 import { RoomDirectory } from './rooms/room-directory';
 import { ControlServer } from './server/control-server';
@@ -27,11 +26,7 @@ export class ControlModule {
       providers: [
         { provide: ControlConfig, useValue: config },
         { provide: LOGGER, useValue: logger },
-        {
-          provide: REDIS,
-          useFactory: () =>
-            createRedis(config.REDIS_URL, { name: 'sapora-control', forBullMq: true }),
-        },
+        ...redisProviders(config.REDIS_URL, 'sapora-control', { forBullMq: true }),
         {
           provide: RoomStore,
           inject: [REDIS],
@@ -65,11 +60,6 @@ export class ControlModule {
         MembershipService,
         ChatRouter,
         ControlServer,
-        {
-          provide: RedisShutdown,
-          inject: [REDIS],
-          useFactory: (redis: Redis) => new RedisShutdown(redis),
-        },
       ],
     };
   }

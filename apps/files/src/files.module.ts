@@ -1,15 +1,14 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import {
-  createRedis,
   EventPublisher,
   FileCatalog,
   Redis,
-  RedisShutdown,
+  REDIS,
+  redisProviders,
   RoomStore,
 } from '@sapora/coordination';
-import { Logger } from '@sapora/service-kit';
+import { Logger, LOGGER } from '@sapora/service-kit';
 import { FilesConfig } from './config/files-config';
-import { LOGGER, REDIS } from './files-tokens';
 import { FileExpiry } from './expiry/file-expiry';
 import { RoomClosingController } from './membership/room-closing.controller';
 import { FilesServer } from './server/files-server';
@@ -24,11 +23,7 @@ export class FilesModule {
       providers: [
         { provide: FilesConfig, useValue: config },
         { provide: LOGGER, useValue: logger },
-        {
-          provide: REDIS,
-          useFactory: () =>
-            createRedis(config.REDIS_URL, { name: 'sapora-files', forBullMq: true }),
-        },
+        ...redisProviders(config.REDIS_URL, 'sapora-files', { forBullMq: true }),
         // Only session and member reads are used here; the idle timeout is control's business.
         {
           provide: RoomStore,
@@ -49,11 +44,6 @@ export class FilesModule {
             new FileExpiry(redis, catalog, storage, logger),
         },
         FilesServer,
-        {
-          provide: RedisShutdown,
-          inject: [REDIS],
-          useFactory: (redis: Redis) => new RedisShutdown(redis),
-        },
       ],
     };
   }

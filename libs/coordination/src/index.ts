@@ -8,3 +8,4 @@ export * from './chat/chat-history';
 export * from './events/membership-events';
 export * from './jobs/maintenance-queue';
 export * from './files/file-catalog';
+export * from './nest/redis-providers';

@@ -17,7 +17,7 @@ import {
 } from '@sapora/protocol';
 import { Logger, UdpEndpoint } from '@sapora/service-kit';
 import { AudioConfig } from '../config/audio-config';
-import { LOGGER } from '../audio-tokens';
+import { LOGGER } from '@sapora/service-kit';
 import { AudioParticipant, AudioRoom } from '../rooms/audio-room';
 
 const round = (value: number): number | null =>

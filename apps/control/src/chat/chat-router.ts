@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ChatHistory, RoomStore, StoredChatMessage } from '@sapora/coordination';
 import { ChatSend, DeliveryStatus, encodePayload, ErrorCode, MessageType } from '@sapora/protocol';
 import { Logger } from '@sapora/service-kit';
-import { LOGGER } from '../control-tokens';
+import { LOGGER } from '@sapora/service-kit';
 import { checkChatSend } from '../join/request-validation';
 import { ConnectedParticipant } from '../rooms/connected-participant';
 import { RoomDirectory } from '../rooms/room-directory';

@@ -20,7 +20,7 @@ import {
 import { FramedConnection, Logger } from '@sapora/service-kit';
 import { TokenBucket } from '../chat/token-bucket';
 import { ControlConfig } from '../config/control-config';
-import { LOGGER } from '../control-tokens';
+import { LOGGER } from '@sapora/service-kit';
 import { checkJoinRequest } from '../join/request-validation';
 import { ConnectedParticipant, sendError } from './connected-participant';
 import { RoomDirectory } from './room-directory';

@@ -29,7 +29,7 @@ import {
 import { AddressInfo } from 'node:net';
 import { ChatRouter } from '../chat/chat-router';
 import { ControlConfig } from '../config/control-config';
-import { LOGGER } from '../control-tokens';
+import { LOGGER } from '@sapora/service-kit';
 import { ConnectedParticipant, sendError } from '../rooms/connected-participant';
 import { MembershipService } from '../rooms/membership-service';
 import { RoomDirectory } from '../rooms/room-directory';

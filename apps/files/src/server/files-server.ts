@@ -30,7 +30,7 @@ import {
 import { FramedConnection, FramedTcpServer, Logger } from '@sapora/service-kit';
 import { FilesConfig } from '../config/files-config';
 import { FileExpiry } from '../expiry/file-expiry';
-import { LOGGER } from '../files-tokens';
+import { LOGGER } from '@sapora/service-kit';
 import { safeDisplayName } from '../storage/display-name';
 import { FileStorage, Upload } from '../storage/file-storage';
 

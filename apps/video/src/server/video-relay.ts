@@ -16,7 +16,7 @@ import {
 } from '@sapora/protocol';
 import { Logger, UdpEndpoint } from '@sapora/service-kit';
 import { VideoConfig } from '../config/video-config';
-import { LOGGER } from '../video-tokens';
+import { LOGGER } from '@sapora/service-kit';
 
 /** A room member as the relay sees them. */
 interface Viewer {

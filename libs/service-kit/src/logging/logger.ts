@@ -26,3 +26,6 @@ export function createLogger(service: string, options: LoggerOptions): Logger {
     pretty({ colorize: true, sync: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' }),
   );
 }
+
+/** Nest token of a service's pino logger. */
+export const LOGGER = Symbol('LOGGER');

@@ -1,3 +1,0 @@
-/** Nest injection tokens for providers that are not classes of ours. */
-export const LOGGER = Symbol('LOGGER');
-export const REDIS = Symbol('REDIS');

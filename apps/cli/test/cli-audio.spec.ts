@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readWav } from '@sapora/client';
 import { toneAmplitude } from '@sapora/media';
-import { runNode, waitFor } from '@sapora/testing';
-import { CLI, ServiceStack } from './support/service-stack';
+import { runNode, waitFor, ServiceStack } from '@sapora/testing';
+
+const CLI = join(__dirname, '..', 'dist', 'main.js');
 
 describe('sapora join with audio: a tone bot and a recorder', () => {
   const stack = new ServiceStack();

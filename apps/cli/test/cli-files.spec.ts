@@ -2,8 +2,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runNode, waitFor } from '@sapora/testing';
-import { CLI, ServiceStack } from './support/service-stack';
+import { runNode, waitFor, ServiceStack } from '@sapora/testing';
+
+const CLI = join(__dirname, '..', 'dist', 'main.js');
 
 describe('sapora send and sapora receive', () => {
   const stack = new ServiceStack();

@@ -1,8 +1,9 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runNode, waitFor } from '@sapora/testing';
-import { CLI, ServiceStack } from './support/service-stack';
+import { runNode, waitFor, ServiceStack } from '@sapora/testing';
+
+const CLI = join(__dirname, '..', 'dist', 'main.js');
 
 describe('sapora join with video: a test-picture bot and a recorder', () => {
   const stack = new ServiceStack();

@@ -1,5 +1,7 @@
-import { freePort, runNode as run, waitFor } from '@sapora/testing';
-import { CLI, ServiceStack } from './support/service-stack';
+import { freePort, runNode as run, waitFor, ServiceStack } from '@sapora/testing';
+import { join } from 'node:path';
+
+const CLI = join(__dirname, '..', 'dist', 'main.js');
 
 /** The built CLI against the built control service, run as a person (or a script) would. */
 describe('sapora CLI', () => {

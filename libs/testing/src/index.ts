@@ -4,3 +4,4 @@ export * from './wait-for';
 export * from './in-process-service';
 export * from './node-process';
 export * from './lossy-udp-proxy';
+export * from './service-stack';

@@ -1,25 +1,36 @@
 import { join } from 'node:path';
-import { freePort, NodeProcess, runNode, startRedis, TestRedis, waitFor } from '@sapora/testing';
+import { freePort } from './free-port';
+import { NodeProcess, runNode } from './node-process';
+import { startRedis, TestRedis } from './redis-server';
+import { waitFor } from './wait-for';
 
-const APPS = join(__dirname, '..', '..', '..');
-export const CLI = join(__dirname, '..', '..', 'dist', 'main.js');
+// One level under libs/testing (src/ in tests, dist/ when built): the repository is three up.
+const APPS = join(__dirname, '..', '..', '..', 'apps');
 
-type Service = 'control' | 'audio' | 'video' | 'files';
-const HOST_VARIABLE: Record<Service, string> = {
+export type BuiltService = 'control' | 'audio' | 'video' | 'files';
+const HOST_VARIABLE: Record<BuiltService, string> = {
   control: 'CONTROL',
   audio: 'AUDIO',
   video: 'VIDEO',
   files: 'FILES',
 };
 
-/** Redis and the built services the CLI talks to, each its own process, on free ports. */
+/**
+ * Redis and built services (apps/<name>/dist/main.js, the command their containers run), each
+ * its own process on a free port; a test of one service starts the others it needs this way.
+ */
 export class ServiceStack {
-  readonly ports = new Map<Service, number>();
+  readonly ports = new Map<BuiltService, number>();
   #redis: TestRedis | null = null;
+
+  get redisUrl(): string {
+    if (this.#redis === null) throw new Error('the stack is not started');
+    return this.#redis.url;
+  }
   readonly #processes: NodeProcess[] = [];
 
   /** `env` adds variables for every service (e.g. FILES_DIR). */
-  async start(services: Service[], env: Record<string, string> = {}): Promise<void> {
+  async start(services: BuiltService[], env: Record<string, string> = {}): Promise<void> {
     this.#redis = await startRedis();
     for (const service of services) {
       const port = await freePort();

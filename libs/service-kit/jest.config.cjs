@@ -1,5 +1,5 @@
 module.exports = {
-  ...require('../../jest.preset.cjs'),
+  ...require('../../tools/jest/jest.preset.cjs'),
   displayName: 'service-kit',
   rootDir: __dirname,
 };

@@ -4,22 +4,19 @@ import { join } from 'node:path';
 import { ErrorCode, FileTransferClient, Session } from '@sapora/client';
 import { RedisKeys } from '@sapora/coordination';
 import { createLogger } from '@sapora/service-kit';
-import { freePort, NodeProcess, runNode, startRedis, TestRedis, waitFor } from '@sapora/testing';
+import { ServiceStack, waitFor } from '@sapora/testing';
 import Redis from 'ioredis';
 import { createFilesApp, FilesApp } from '../src/create-files-app';
 
-const CONTROL_MAIN = join(__dirname, '..', '..', 'control', 'dist', 'main.js');
-
 describe('file service: expiry by BullMQ jobs', () => {
-  let redisServer: TestRedis;
+  const stack = new ServiceStack();
   let redis: Redis;
-  let control: NodeProcess;
   let controlPort: number;
   let work: string;
   let storage: string;
   let files: FilesApp;
   const env = () => ({
-    REDIS_URL: redisServer.url,
+    REDIS_URL: stack.redisUrl,
     FILES_HOST: '127.0.0.1',
     FILES_PORT: '0',
     FILES_DIR: storage,
@@ -38,19 +35,9 @@ describe('file service: expiry by BullMQ jobs', () => {
   }
 
   beforeAll(async () => {
-    redisServer = await startRedis();
-    redis = new Redis(redisServer.url);
-    controlPort = await freePort();
-    control = runNode(CONTROL_MAIN, [], {
-      REDIS_URL: redisServer.url,
-      CONTROL_HOST: '127.0.0.1',
-      CONTROL_PORT: String(controlPort),
-      NODE_ENV: 'production',
-    });
-    await waitFor(() => /control listening/.test(control.output()), {
-      timeoutMs: 10_000,
-      what: 'control to listen',
-    });
+    await stack.start(['control']);
+    redis = new Redis(stack.redisUrl);
+    controlPort = stack.ports.get('control')!;
     work = mkdtempSync(join(tmpdir(), 'sapora-files-expiry-'));
     storage = join(work, 'storage');
     files = await createFilesApp(env(), { logger });
@@ -58,10 +45,8 @@ describe('file service: expiry by BullMQ jobs', () => {
 
   afterAll(async () => {
     await files.app.close();
-    control.child.kill('SIGTERM');
-    await control.exited;
     redis.disconnect();
-    await redisServer.stop();
+    await stack.stop();
     rmSync(work, { recursive: true, force: true });
   });
 

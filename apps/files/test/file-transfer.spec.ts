@@ -21,16 +21,14 @@ import {
 } from '@sapora/client';
 import { FILES_TO_CLIENT_LIMITS, MessageType } from '@sapora/protocol';
 import { createLogger } from '@sapora/service-kit';
-import { freePort, NodeProcess, runNode, startRedis, TestRedis, waitFor } from '@sapora/testing';
+import { ServiceStack, waitFor } from '@sapora/testing';
 import { createFilesApp, FilesApp } from '../src/create-files-app';
 
-const CONTROL_MAIN = join(__dirname, '..', '..', 'control', 'dist', 'main.js');
 const LIMIT = 100 * 1024 * 1024;
 const md5 = (bytes: Buffer): string => createHash('md5').update(bytes).digest('hex');
 
 describe('file service: verified transfer over real TCP', () => {
-  let redis: TestRedis;
-  let control: NodeProcess;
+  const stack = new ServiceStack();
   let controlPort: number;
   let files: FilesApp;
   let work: string;
@@ -68,23 +66,13 @@ describe('file service: verified transfer over real TCP', () => {
   const stored = (): string[] => readdirSync(storage).sort();
 
   beforeAll(async () => {
-    redis = await startRedis();
-    controlPort = await freePort();
-    control = runNode(CONTROL_MAIN, [], {
-      REDIS_URL: redis.url,
-      CONTROL_HOST: '127.0.0.1',
-      CONTROL_PORT: String(controlPort),
-      NODE_ENV: 'production',
-    });
-    await waitFor(() => /control listening/.test(control.output()), {
-      timeoutMs: 10_000,
-      what: 'control to listen',
-    });
+    await stack.start(['control']);
+    controlPort = stack.ports.get('control')!;
     work = mkdtempSync(join(tmpdir(), 'sapora-files-test-'));
     storage = join(work, 'storage');
     files = await createFilesApp(
       {
-        REDIS_URL: redis.url,
+        REDIS_URL: stack.redisUrl,
         FILES_HOST: '127.0.0.1',
         FILES_PORT: '0',
         FILES_DIR: storage,
@@ -98,9 +86,7 @@ describe('file service: verified transfer over real TCP', () => {
   afterAll(async () => {
     await Promise.all(sessions.map((session) => session.leave()));
     await files.app.close();
-    control.child.kill('SIGTERM');
-    await control.exited;
-    await redis.stop();
+    await stack.stop();
     rmSync(work, { recursive: true, force: true });
   });
 

@@ -1,25 +1,14 @@
 import { createSocket } from 'node:dgram';
-import { join } from 'node:path';
 import { ReceivedVideoFrame, Session, testPatternSource, VideoClient } from '@sapora/client';
 import { encodeVideoFragment } from '@sapora/protocol';
 import { createLogger } from '@sapora/service-kit';
-import {
-  freePort,
-  LossyProxy,
-  NodeProcess,
-  runNode,
-  startRedis,
-  TestRedis,
-  waitFor,
-} from '@sapora/testing';
+import { LossyProxy, ServiceStack, waitFor } from '@sapora/testing';
 import { createVideoApp, VideoApp } from '../src/create-video-app';
 
-const CONTROL_MAIN = join(__dirname, '..', '..', 'control', 'dist', 'main.js');
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('video service: relaying fragments over real UDP', () => {
-  let redis: TestRedis;
-  let control: NodeProcess;
+  const stack = new ServiceStack();
   let controlPort: number;
   let video: VideoApp;
   const opened: Array<{ session: Session; client: VideoClient }> = [];
@@ -36,22 +25,10 @@ describe('video service: relaying fragments over real UDP', () => {
   }
 
   beforeAll(async () => {
-    redis = await startRedis();
-    controlPort = await freePort();
-    control = runNode(CONTROL_MAIN, [], {
-      REDIS_URL: redis.url,
-      CONTROL_HOST: '127.0.0.1',
-      CONTROL_PORT: String(controlPort),
-      HEARTBEAT_INTERVAL_MS: '200',
-      IDLE_TIMEOUT_MS: '1500',
-      NODE_ENV: 'production',
-    });
-    await waitFor(() => /control listening/.test(control.output()), {
-      timeoutMs: 10_000,
-      what: 'control to listen',
-    });
+    await stack.start(['control'], { HEARTBEAT_INTERVAL_MS: '200', IDLE_TIMEOUT_MS: '1500' });
+    controlPort = stack.ports.get('control')!;
     video = await createVideoApp(
-      { REDIS_URL: redis.url, VIDEO_HOST: '127.0.0.1', VIDEO_PORT: '0', NODE_ENV: 'test' },
+      { REDIS_URL: stack.redisUrl, VIDEO_HOST: '127.0.0.1', VIDEO_PORT: '0', NODE_ENV: 'test' },
       { logger: createLogger('video', { level: 'silent', nodeEnv: 'test' }) },
     );
   }, 20_000);
@@ -62,9 +39,7 @@ describe('video service: relaying fragments over real UDP', () => {
       await session.leave();
     }
     await video.app.close();
-    control.child.kill('SIGTERM');
-    await control.exited;
-    await redis.stop();
+    await stack.stop();
   });
 
   it('brings each one’s frames to the other two byte for byte, never back to the sender, never to another room', async () => {

@@ -1,40 +1,33 @@
-import { join } from 'node:path';
 import { AudioClient, Session, toneSource } from '@sapora/client';
 import { createLogger } from '@sapora/service-kit';
-import { freePort, NodeProcess, runNode, startRedis, TestRedis, waitFor } from '@sapora/testing';
+import { ServiceStack } from '@sapora/testing';
 import { AudioApp, createAudioApp } from '../../src/create-audio-app';
 
-const CONTROL_MAIN = join(__dirname, '..', '..', '..', 'control', 'dist', 'main.js');
 export const HEARTBEAT_MS = 200;
 export const RATE = 44_100;
 export const FRAME = 512;
 
 /** Redis, the built control service as its own process, and the audio service in-process. */
 export class AudioStack {
-  redis!: TestRedis;
-  control!: NodeProcess;
+  readonly #services = new ServiceStack();
   controlPort = 0;
   audio!: AudioApp;
   readonly #clients: Array<{ session: Session; audio: AudioClient }> = [];
 
   async start(): Promise<void> {
-    this.redis = await startRedis();
-    this.controlPort = await freePort();
-    this.control = runNode(CONTROL_MAIN, [], {
-      REDIS_URL: this.redis.url,
-      CONTROL_HOST: '127.0.0.1',
-      CONTROL_PORT: String(this.controlPort),
+    await this.#services.start(['control'], {
       HEARTBEAT_INTERVAL_MS: String(HEARTBEAT_MS),
       IDLE_TIMEOUT_MS: '1500',
       SWEEP_INTERVAL_MS: '50',
-      NODE_ENV: 'production',
     });
-    await waitFor(() => /control listening/.test(this.control.output()), {
-      timeoutMs: 10_000,
-      what: 'control to listen',
-    });
+    this.controlPort = this.#services.ports.get('control') ?? 0;
     this.audio = await createAudioApp(
-      { REDIS_URL: this.redis.url, AUDIO_HOST: '127.0.0.1', AUDIO_PORT: '0', NODE_ENV: 'test' },
+      {
+        REDIS_URL: this.#services.redisUrl,
+        AUDIO_HOST: '127.0.0.1',
+        AUDIO_PORT: '0',
+        NODE_ENV: 'test',
+      },
       { logger: createLogger('audio', { level: 'silent', nodeEnv: 'test' }) },
     );
   }
@@ -64,9 +57,7 @@ export class AudioStack {
       await session.leave();
     }
     await this.audio.app.close();
-    this.control.child.kill('SIGTERM');
-    await this.control.exited;
-    await this.redis.stop();
+    await this.#services.stop();
   }
 }
 

@@ -41,7 +41,7 @@ export class FilesModule {
           provide: FileExpiry,
           inject: [REDIS, FileCatalog, FileStorage],
           useFactory: (redis: Redis, catalog: FileCatalog, storage: FileStorage) =>
-            new FileExpiry(redis, catalog, storage, logger),
+            new FileExpiry(redis, catalog, storage, logger, config.FILES_RESUME_MS),
         },
         FilesServer,
       ],

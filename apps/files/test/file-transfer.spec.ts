@@ -18,13 +18,15 @@ import {
   FileTransferClient,
   SaporaError,
   Session,
+  TransferInterruptedError,
 } from '@sapora/client';
 import { FILES_TO_CLIENT_LIMITS, MessageType } from '@sapora/protocol';
 import { createLogger } from '@sapora/service-kit';
-import { ServiceStack, waitFor } from '@sapora/testing';
+import { CuttingTcpProxy, ServiceStack, waitFor } from '@sapora/testing';
 import { createFilesApp, FilesApp } from '../src/create-files-app';
 
 const LIMIT = 100 * 1024 * 1024;
+const RESUME_MS = 2_000;
 const md5 = (bytes: Buffer): string => createHash('md5').update(bytes).digest('hex');
 
 describe('file service: verified transfer over real TCP', () => {
@@ -77,6 +79,7 @@ describe('file service: verified transfer over real TCP', () => {
         FILES_PORT: '0',
         FILES_DIR: storage,
         FILES_MAX_BYTES: String(LIMIT),
+        FILES_RESUME_MS: String(RESUME_MS),
         NODE_ENV: 'test',
       },
       { logger: createLogger('files', { level: 'silent', nodeEnv: 'test' }) },
@@ -153,7 +156,7 @@ describe('file service: verified transfer over real TCP', () => {
   /** A hand-driven upload, for what the client library never sends. */
   async function rawUpload(
     session: Session,
-    offer: { size: number; md5: string; name?: string },
+    offer: { size: number; md5: string; name?: string; uploadId?: string },
     body: Buffer,
     answers: number,
   ) {
@@ -172,6 +175,7 @@ describe('file service: verified transfer over real TCP', () => {
       size: offer.size,
       md5: offer.md5,
       to: 'all',
+      uploadId: offer.uploadId,
     });
     await waitFor(() => frames.length > 0, { what: 'an answer to the offer' });
     for (let offset = 0; offset < body.length; offset += 32 * 1024)
@@ -217,16 +221,141 @@ describe('file service: verified transfer over real TCP', () => {
       payload: { code: ErrorCode.ChecksumMismatch },
     });
 
-    await rawUpload(
+    const cut = await rawUpload(
       gus.session,
       { size: body.length, md5: md5(body) },
       body.subarray(0, 40_000),
       1,
     );
+    // The interrupted one is kept for the resume window, then given up, metadata and all.
     await waitFor(() => stored().join() === before.join(), {
       what: 'no leftovers from the failed uploads',
+      timeoutMs: RESUME_MS + 8_000,
+    });
+    const { uploadId } = cut[0].payload as { uploadId: string };
+    const late = await rawUpload(
+      gus.session,
+      { size: body.length, md5: md5(body), uploadId },
+      Buffer.alloc(0),
+      1,
+    );
+    expect(late[0]).toMatchObject({
+      type: MessageType.Error,
+      payload: { code: ErrorCode.NoSuchFile, message: expect.stringContaining(uploadId) as string },
     });
   });
+
+  /** A file of random bytes in the work directory, with its MD5. */
+  function randomFile(name: string, size: number): { path: string; md5: string; bytes: Buffer } {
+    const bytes = randomBytes(size);
+    const path = join(work, name);
+    writeFileSync(path, bytes);
+    return { path, md5: md5(bytes), bytes };
+  }
+
+  it('resumes an upload cut off half way, by itself and when asked later, with the right digest', async () => {
+    const pat = await enter('Pat', 'resume-up');
+    const quinn = await enter('Quinn', 'resume-up');
+    const proxy = await CuttingTcpProxy.start(files.address.port);
+    const size = 8 * 1024 * 1024;
+    try {
+      const through = new FileTransferClient({
+        session: pat.session,
+        host: '127.0.0.1',
+        port: proxy.port,
+        retryDelayMs: 50,
+      });
+      const file = randomFile('resume-up.bin', size);
+
+      // Dropped at half way: the client reconnects and the server answers with what it holds.
+      proxy.cutNext('upstream', size / 2);
+      const offsets: number[] = [];
+      const done = await through.upload(file.path, 'all', {
+        onProgress: (p) => offsets.push(p.bytes),
+      });
+      expect(done).toMatchObject({ size, md5: file.md5 });
+      expect(proxy.stats.connections).toBe(2);
+      // Not sent twice: the second connection carried about half the file.
+      expect(proxy.stats.upstreamBytes).toBeLessThan(size * 1.6);
+      const resumedAt = offsets.findIndex((bytes, i) => i > 0 && bytes < offsets[i - 1]);
+      expect(offsets[resumedAt]).toBeGreaterThan(size / 4);
+      expect(offsets[resumedAt]).toBeLessThanOrEqual(size / 2);
+      const copy = join(work, 'resume-up.copy');
+      await quinn.transfer.download(done.fileId, copy);
+      expect(md5(readFileSync(copy))).toBe(file.md5);
+      rmSync(copy);
+
+      // No retries: the caller gets the upload id, the part waits, and a later call finishes it.
+      proxy.cutNext('upstream', size / 3);
+      const interrupted = (await through
+        .upload(file.path, 'all', { retries: 0 })
+        .catch((error: unknown) => error)) as TransferInterruptedError;
+      expect(interrupted).toBeInstanceOf(TransferInterruptedError);
+      expect(interrupted.uploadId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(stored()).toContain(`${interrupted.uploadId}.part`);
+      // Someone else cannot take it over: their offer starts a new upload of their own.
+      const stranger = await quinn.transfer.upload(file.path, 'all', {
+        resumeUploadId: interrupted.uploadId,
+      });
+      expect(stranger.fileId).not.toBe(interrupted.uploadId);
+      expect(stored()).toContain(`${interrupted.uploadId}.part`);
+
+      const later = await pat.transfer.upload(file.path, 'all', {
+        resumeUploadId: interrupted.uploadId,
+        onProgress: (p) => offsets.push(p.bytes),
+      });
+      expect(later).toMatchObject({ fileId: interrupted.uploadId, size, md5: file.md5 });
+      expect(readFileSync(join(storage, later.fileId)).equals(file.bytes)).toBe(true);
+      expect(stored()).not.toContain(`${interrupted.uploadId}.part`);
+    } finally {
+      await proxy.close();
+    }
+  }, 60_000);
+
+  it('resumes a download cut off half way, by itself and on a second call, and checks the whole file', async () => {
+    const ray = await enter('Ray', 'resume-down');
+    const sol = await enter('Sol', 'resume-down');
+    const proxy = await CuttingTcpProxy.start(files.address.port);
+    const size = 8 * 1024 * 1024;
+    try {
+      const file = randomFile('resume-down.bin', size);
+      const done = await ray.transfer.upload(file.path);
+      const through = new FileTransferClient({
+        session: sol.session,
+        host: '127.0.0.1',
+        port: proxy.port,
+        retryDelayMs: 50,
+      });
+      const target = join(work, 'resume-down.copy');
+
+      proxy.cutNext('downstream', size / 2);
+      await through.download(done.fileId, target);
+      expect(md5(readFileSync(target))).toBe(file.md5);
+      expect(proxy.stats.connections).toBe(2);
+      expect(proxy.stats.downstreamBytes).toBeLessThan(size * 1.6);
+      rmSync(target);
+
+      proxy.cutNext('downstream', size / 3);
+      const interrupted = await through
+        .download(done.fileId, target, { retries: 0 })
+        .catch((error: unknown) => error);
+      expect(interrupted).toBeInstanceOf(TransferInterruptedError);
+      expect(existsSync(target)).toBe(false);
+      const held = readFileSync(`${target}.part`);
+      expect(held.length).toBeGreaterThan(0);
+      expect(held.equals(file.bytes.subarray(0, held.length))).toBe(true);
+      const starts: number[] = [];
+      await through.download(done.fileId, target, {
+        onProgress: (p) => starts.push(p.bytes),
+      });
+      expect(starts[0]).toBe(held.length);
+      expect(md5(readFileSync(target))).toBe(file.md5);
+      expect(existsSync(`${target}.part`)).toBe(false);
+      rmSync(target);
+    } finally {
+      await proxy.close();
+    }
+  }, 60_000);
 
   it('stores under server-made ids: names from the wire cannot escape the storage directory', async () => {
     const ida = await enter('Ida', 'names');

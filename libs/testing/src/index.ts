@@ -5,3 +5,4 @@ export * from './in-process-service';
 export * from './node-process';
 export * from './lossy-udp-proxy';
 export * from './service-stack';
+export * from './cutting-tcp-proxy';

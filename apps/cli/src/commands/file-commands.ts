@@ -1,6 +1,11 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { FileTransferClient, Session, TransferProgress } from '@sapora/client';
+import {
+  FileTransferClient,
+  Session,
+  TransferInterruptedError,
+  TransferProgress,
+} from '@sapora/client';
 import {
   CONNECTION_HELP,
   CONNECTION_OPTIONS,
@@ -16,10 +21,12 @@ const FILE_OPTIONS = { 'files-port': { type: 'string' } } as const;
 export const SEND_HELP = `sapora send --server HOST --name NAME [--meeting ID] [--to NAME] FILE
 
 Sends FILE to everyone in the meeting, or --to one person; prints the file id when the server
-has checked every byte (MD5). Up to 100 MB by default.
+has checked every byte (MD5). Up to 100 MB by default. A dropped connection is resumed where it
+stopped; if it cannot be, the upload id is printed for --resume.
 
 ${CONNECTION_HELP}
       --to NAME             send privately to NAME
+      --resume UPLOAD_ID    continue an interrupted upload of the same FILE
       --files-port PORT     the file service's port (default 5002, on the --server host)`;
 
 export const RECEIVE_HELP = `sapora receive --server HOST --name NAME [--meeting ID] [--into DIR] [--count N]
@@ -72,6 +79,7 @@ export async function sendCommand(args: string[]): Promise<number> {
     ...CONNECTION_OPTIONS,
     ...FILE_OPTIONS,
     to: { type: 'string' },
+    resume: { type: 'string' },
   });
   if (values.help) {
     process.stdout.write(`${SEND_HELP}\n`);
@@ -82,11 +90,18 @@ export async function sendCommand(args: string[]): Promise<number> {
   if (!existsSync(file)) throw new Error(`no such file: ${file}`);
   const session = await joinOrExplain(sessionOptions(values));
   try {
-    const done = await transferClient(session, values['files-port']).upload(
-      file,
-      values.to ?? 'all',
-      { onProgress: progressPrinter(`sending ${file}`) },
-    );
+    const done = await transferClient(session, values['files-port'])
+      .upload(file, values.to ?? 'all', {
+        onProgress: progressPrinter(`sending ${file}`),
+        resumeUploadId: values.resume,
+      })
+      .catch((error: unknown) => {
+        if (error instanceof TransferInterruptedError && error.uploadId !== undefined)
+          process.stderr.write(
+            `sapora: to continue later: sapora send ... --resume ${error.uploadId} ${file}\n`,
+          );
+        throw error;
+      });
     process.stdout.write(
       `sent ${file} (${megabytes(done.size)}, md5 ${done.md5}) to ${done.recipients} recipient(s): file id ${done.fileId}\n`,
     );

@@ -27,6 +27,11 @@ export class FilesConfig extends CommonConfig {
   @Min(100)
   FILES_RETENTION_MS: number = 24 * 60 * 60 * 1000;
 
+  /** An interrupted upload can be resumed for this long after its last byte (15 min by default). */
+  @IsInt({ message: 'must be a whole number of milliseconds' })
+  @Min(100)
+  FILES_RESUME_MS: number = 15 * 60 * 1000;
+
   @IsInt()
   @Min(100)
   INCOMPLETE_FRAME_TIMEOUT_MS: number = INCOMPLETE_FRAME_TIMEOUT_MS;

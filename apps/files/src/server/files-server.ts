@@ -65,6 +65,8 @@ function sendError(
 export class FilesServer implements OnApplicationBootstrap, BeforeApplicationShutdown {
   readonly #tcp: FramedTcpServer;
   #address: AddressInfo | null = null;
+  /** Uploads receiving bytes on a connection of this process: a second resume must wait. */
+  readonly #receiving = new Set<string>();
 
   constructor(
     private readonly config: FilesConfig,
@@ -110,10 +112,21 @@ export class FilesServer implements OnApplicationBootstrap, BeforeApplicationShu
   #serve(connection: FramedConnection): void {
     let uploading: UploadState | null = null;
     let queue = Promise.resolve();
-    const abandon = (): void => {
-      uploading?.upload.abandon();
+    // An upload that fails is deleted at once; one whose connection drops keeps its part so that
+    // it can be resumed (FileExpiry gives it up after the resume window).
+    const release = (keep: boolean): void => {
+      if (uploading === null) return;
+      const { upload } = uploading;
       uploading = null;
+      this.#receiving.delete(upload.fileId);
+      if (keep) {
+        upload.suspend();
+        return;
+      }
+      upload.abandon();
+      this.#forget(upload.fileId);
     };
+    const abandon = (): void => release(false);
 
     const handle = async (frame: Frame): Promise<void> => {
       if (connection.closed) return;
@@ -144,6 +157,7 @@ export class FilesServer implements OnApplicationBootstrap, BeforeApplicationShu
         state.upload.append(frame.payload);
         if (state.upload.received === state.offer.size) {
           uploading = null;
+          this.#receiving.delete(state.upload.fileId);
           await this.#complete(connection, state, frame.sequence);
         }
         return;
@@ -195,8 +209,7 @@ export class FilesServer implements OnApplicationBootstrap, BeforeApplicationShu
         error.name === 'FrameTooLargeError' ? ErrorCode.FrameTooLarge : ErrorCode.MalformedFrame;
       sendError(connection, code, error.message, 0, true);
     });
-    // An upload cut off half way leaves nothing behind.
-    connection.on('close', abandon);
+    connection.on('close', () => release(true));
   }
 
   async #session(token: Buffer): Promise<SessionRecord | null> {
@@ -237,21 +250,76 @@ export class FilesServer implements OnApplicationBootstrap, BeforeApplicationShu
           : `no one called "${offer.to}" is in the meeting`,
       );
     }
+    const upload =
+      offer.uploadId === '' ? await this.#begin(offer, sender) : await this.#resume(offer, sender);
+    if (typeof upload === 'string') return refuse(ErrorCode.NoSuchFile, upload);
     const state: UploadState = {
-      upload: this.storage.begin(),
+      upload,
       offer,
       sender,
       recipients: recipients.map((m) => m.participantId),
     };
     connection.send(
       MessageType.FileAccepted,
-      encodePayload(MessageType.FileAccepted, { uploadId: state.upload.fileId, offset: 0 }),
+      encodePayload(MessageType.FileAccepted, { uploadId: upload.fileId, offset: upload.received }),
     );
-    if (offer.size === 0) {
+    if (upload.received === offer.size) {
+      this.#receiving.delete(upload.fileId);
       await this.#complete(connection, state, sequence);
       return null;
     }
     return state;
+  }
+
+  async #begin(offer: FileOffer, sender: SessionRecord): Promise<Upload> {
+    const upload = this.storage.begin();
+    this.#receiving.add(upload.fileId);
+    await this.catalog.beginUpload({
+      uploadId: upload.fileId,
+      meetingId: sender.meetingId,
+      sender: sender.username,
+      name: offer.name,
+      size: offer.size,
+      md5: offer.md5,
+    });
+    await this.expiry.uploadStarted(upload.fileId);
+    return upload;
+  }
+
+  /** The interrupted upload the offer names, or why it cannot go on. */
+  async #resume(offer: FileOffer, sender: SessionRecord): Promise<Upload | string> {
+    const id = offer.uploadId;
+    const pending = FileStorage.isId(id) ? await this.catalog.pendingUpload(id) : null;
+    if (
+      pending === null ||
+      pending.meetingId !== sender.meetingId ||
+      pending.sender.toLowerCase() !== sender.username.toLowerCase() ||
+      pending.size !== offer.size ||
+      pending.md5 !== offer.md5
+    )
+      return `no interrupted upload ${id} of this file to resume; offer it again without upload_id`;
+    if (this.#receiving.has(id))
+      return `upload ${id} is still being received on another connection`;
+    this.#receiving.add(id);
+    const upload = await this.storage.resume(id).catch((error: unknown) => {
+      this.#receiving.delete(id);
+      throw error;
+    });
+    if (upload === null || upload.received > offer.size) {
+      this.#receiving.delete(id);
+      upload?.abandon();
+      this.#forget(id);
+      return `upload ${id} has nothing left to resume; offer it again without upload_id`;
+    }
+    return upload;
+  }
+
+  #forget(uploadId: string): void {
+    this.catalog
+      .endUpload(uploadId)
+      .catch((error: unknown) =>
+        this.logger.error({ err: error, uploadId }, 'could not forget upload'),
+      );
   }
 
   async #complete(
@@ -260,6 +328,7 @@ export class FilesServer implements OnApplicationBootstrap, BeforeApplicationShu
     sequence: number,
   ): Promise<void> {
     const { ok, md5 } = state.upload.finish(state.offer.md5);
+    this.#forget(state.upload.fileId);
     if (!ok) {
       sendError(
         connection,
@@ -326,9 +395,7 @@ export class FilesServer implements OnApplicationBootstrap, BeforeApplicationShu
       );
       return;
     }
-    const record = /^[0-9a-f-]{36}$/.test(fetch.fileId)
-      ? await this.catalog.get(fetch.fileId)
-      : null;
+    const record = FileStorage.isId(fetch.fileId) ? await this.catalog.get(fetch.fileId) : null;
     if (record === null) {
       sendError(connection, ErrorCode.NoSuchFile, `no file ${fetch.fileId}`, sequence, false);
       return;

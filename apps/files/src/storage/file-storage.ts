@@ -1,11 +1,23 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { createHash, Hash, randomUUID } from 'node:crypto';
+import {
+  closeSync,
+  createReadStream,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
+
+const ID = /^[0-9a-f-]{36}$/;
 
 /**
  * The storage directory. Every path is built from a server-made UUID, never from anything the
  * wire sent, so nothing can be written outside it. An upload lives in `<id>.part` until its
- * digest checks out, then is renamed to `<id>`; a failed or abandoned one is deleted.
+ * digest checks out, then is renamed to `<id>`; a failed one is deleted at once, an interrupted
+ * one is kept for a while so that it can be resumed.
  */
 export class FileStorage {
   readonly root: string;
@@ -15,18 +27,61 @@ export class FileStorage {
     mkdirSync(this.root, { recursive: true });
   }
 
+  static isId(id: string): boolean {
+    return ID.test(id);
+  }
+
   pathOf(fileId: string): string {
-    if (!/^[0-9a-f-]{36}$/.test(fileId)) throw new Error(`not a file id: ${fileId}`);
+    if (!FileStorage.isId(fileId)) throw new Error(`not a file id: ${fileId}`);
     return join(this.root, fileId);
   }
 
+  partPathOf(uploadId: string): string {
+    return `${this.pathOf(uploadId)}.part`;
+  }
+
   begin(): Upload {
-    return new Upload(this, randomUUID());
+    return new Upload(this, randomUUID(), 0, createHash('md5'));
+  }
+
+  /**
+   * Continues an interrupted upload from the bytes it holds: they are hashed again from disk,
+   * since a running MD5 cannot be saved. Null when nothing of it is left.
+   */
+  async resume(uploadId: string): Promise<Upload | null> {
+    const path = this.partPathOf(uploadId);
+    const hash = createHash('md5');
+    let held = 0;
+    try {
+      for await (const chunk of createReadStream(path, {
+        highWaterMark: 1024 * 1024,
+      }) as AsyncIterable<Buffer>) {
+        hash.update(chunk);
+        held += chunk.length;
+      }
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+    return new Upload(this, uploadId, held, hash);
+  }
+
+  /** Milliseconds since an upload's part was last written, or null when there is none. */
+  partIdleMs(uploadId: string): number | null {
+    try {
+      return Date.now() - statSync(this.partPathOf(uploadId)).mtimeMs;
+    } catch {
+      return null;
+    }
+  }
+
+  deletePart(uploadId: string): void {
+    rmSync(this.partPathOf(uploadId), { force: true });
   }
 
   delete(fileId: string): void {
     rmSync(this.pathOf(fileId), { force: true });
-    rmSync(`${this.pathOf(fileId)}.part`, { force: true });
+    this.deletePart(fileId);
   }
 }
 
@@ -35,14 +90,16 @@ export class Upload {
   readonly fileId: string;
   readonly #storage: FileStorage;
   readonly #fd: number;
-  readonly #hash = createHash('md5');
-  #received = 0;
+  readonly #hash: Hash;
+  #received: number;
   #open = true;
 
-  constructor(storage: FileStorage, fileId: string) {
+  constructor(storage: FileStorage, fileId: string, held: number, hash: Hash) {
     this.#storage = storage;
     this.fileId = fileId;
-    this.#fd = openSync(`${storage.pathOf(fileId)}.part`, 'w');
+    this.#received = held;
+    this.#hash = hash;
+    this.#fd = openSync(storage.partPathOf(fileId), held === 0 ? 'w' : 'r+');
   }
 
   get received(): number {
@@ -59,19 +116,23 @@ export class Upload {
   finish(expectedMd5: string): { ok: boolean; md5: string } {
     this.#close();
     const md5 = this.#hash.digest('hex');
-    const path = this.#storage.pathOf(this.fileId);
     if (md5 !== expectedMd5) {
-      rmSync(`${path}.part`, { force: true });
+      this.#storage.deletePart(this.fileId);
       return { ok: false, md5 };
     }
-    renameSync(`${path}.part`, path);
+    renameSync(this.#storage.partPathOf(this.fileId), this.#storage.pathOf(this.fileId));
     return { ok: true, md5 };
+  }
+
+  /** Keeps what was received so that the upload can be resumed; safe to call twice. */
+  suspend(): void {
+    this.#close();
   }
 
   /** Drops what was received; safe to call twice. */
   abandon(): void {
     this.#close();
-    rmSync(`${this.#storage.pathOf(this.fileId)}.part`, { force: true });
+    this.#storage.deletePart(this.fileId);
   }
 
   #close(): void {

@@ -1,8 +1,9 @@
-import { createHash } from 'node:crypto';
+import { createHash, Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, rename, rm, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DEFAULT_PORTS,
   ErrorCode,
@@ -15,17 +16,26 @@ import {
 import { ControlConnection, ControlFrame } from '../control/control-connection';
 import { SaporaError } from '../sapora-error';
 import { Session } from '../session';
+import { FrameWaiter } from './frame-waiter';
 
 export interface TransferProgress {
+  /** Bytes of the file transferred or already held. */
   bytes: number;
   total: number;
-  /** Bytes per second since the transfer started. */
+  /** Bytes per second moved by this call since it started. */
   rate: number;
 }
 
 export interface TransferOptions {
   onProgress?: (progress: TransferProgress) => void;
   signal?: AbortSignal;
+  /** Times a dropped connection is reopened and the transfer resumed before giving up (3). */
+  retries?: number;
+}
+
+export interface UploadOptions extends TransferOptions {
+  /** Continue an interrupted upload (`TransferInterruptedError.uploadId`) instead of starting over. */
+  resumeUploadId?: string;
 }
 
 export interface FileTransferClientOptions {
@@ -33,68 +43,165 @@ export interface FileTransferClientOptions {
   host?: string;
   port?: number;
   connectTimeoutMs?: number;
+  /** Pause before reopening a dropped connection, times the attempt number (500 ms). */
+  retryDelayMs?: number;
 }
 
-/** MD5 of a file, read as a stream. */
-export async function md5OfFile(path: string): Promise<string> {
+/**
+ * The connection dropped and the retries ran out. What arrived is kept: an upload can be resumed
+ * with `resumeUploadId: uploadId`, a download by downloading to the same path again.
+ */
+export class TransferInterruptedError extends Error {
+  readonly uploadId: string | undefined;
+  readonly bytes: number;
+
+  constructor(message: string, bytes: number, uploadId?: string) {
+    super(message);
+    this.name = 'TransferInterruptedError';
+    this.bytes = bytes;
+    this.uploadId = uploadId;
+  }
+}
+
+/** MD5 of a file (or of its first `length` bytes), read as a stream. */
+export async function md5OfFile(path: string, length = Infinity): Promise<string> {
+  return (await hashOfFile(path, length)).digest('hex');
+}
+
+async function hashOfFile(path: string, length: number): Promise<Hash> {
   const hash = createHash('md5');
+  if (length === 0) return hash;
   for await (const chunk of createReadStream(path, {
     highWaterMark: 1024 * 1024,
+    end: length - 1,
   }) as AsyncIterable<Buffer>)
     hash.update(chunk);
-  return hash.digest('hex');
+  return hash;
+}
+
+async function sizeOf(path: string): Promise<number> {
+  return stat(path).then(
+    (info) => info.size,
+    () => 0,
+  );
+}
+
+function cancelled(what: string): Error {
+  const error = new Error(`${what} cancelled`);
+  error.name = 'AbortError';
+  return error;
+}
+
+/** Progress of one call: `bytes` is where the file stands, `rate` counts only what this call moved. */
+class ProgressMeter {
+  readonly #started = performance.now();
+  readonly #onProgress: TransferOptions['onProgress'];
+  readonly #total: number;
+  #moved = 0;
+
+  constructor(total: number, onProgress: TransferOptions['onProgress']) {
+    this.#total = total;
+    this.#onProgress = onProgress;
+  }
+
+  report(bytes: number, moved: number): void {
+    this.#moved += moved;
+    this.#onProgress?.({
+      bytes,
+      total: this.#total,
+      rate: this.#moved / Math.max((performance.now() - this.#started) / 1000, 1e-3),
+    });
+  }
 }
 
 /**
  * Sends files to the room or to one person through the file service, and fetches files sent
- * to this participant: every byte checked by MD5, the saved file written atomically.
+ * to this participant: every byte checked by MD5, the saved file written atomically, and a
+ * dropped connection resumed where it stopped.
  */
 export class FileTransferClient {
   readonly #session: Session;
   readonly #host: string;
   readonly #port: number;
   readonly #connectTimeoutMs: number;
+  readonly #retryDelayMs: number;
 
   constructor(options: FileTransferClientOptions) {
     this.#session = options.session;
     this.#host = options.host ?? options.session.server.host;
     this.#port = options.port ?? DEFAULT_PORTS.files;
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
+    this.#retryDelayMs = options.retryDelayMs ?? 500;
   }
 
   /** Uploads a file to "all" or a username; resolves when the server has verified every byte. */
-  async upload(path: string, to = 'all', options: TransferOptions = {}): Promise<FileDone> {
+  async upload(path: string, to = 'all', options: UploadOptions = {}): Promise<FileDone> {
     const { size } = await stat(path);
     const md5 = await md5OfFile(path);
-    const connection = await this.#open();
+    const offer = { name: basename(path), size, md5, to, uploadId: options.resumeUploadId ?? '' };
+    const meter = new ProgressMeter(size, options.onProgress);
+    const position = { bytes: 0 };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#uploadOnce(path, offer, options.signal, meter, position);
+      } catch (error) {
+        // The service no longer holds the part (given up, or another host): send it all again.
+        if (
+          error instanceof SaporaError &&
+          error.code === ErrorCode.NoSuchFile &&
+          offer.uploadId !== ''
+        ) {
+          offer.uploadId = '';
+          continue;
+        }
+        if (!(error instanceof TransferInterruptedError) || offer.uploadId === '') throw error;
+        if (attempt >= (options.retries ?? 3))
+          throw new TransferInterruptedError(
+            `${error.message}; resume with upload id ${offer.uploadId}`,
+            position.bytes,
+            offer.uploadId,
+          );
+        await sleep(this.#retryDelayMs * (attempt + 1));
+      }
+    }
+  }
+
+  async #uploadOnce(
+    path: string,
+    offer: { name: string; size: number; md5: string; to: string; uploadId: string },
+    signal: AbortSignal | undefined,
+    meter: ProgressMeter,
+    position: { bytes: number },
+  ): Promise<FileDone> {
+    const connection = await this.#open(offer.uploadId !== '');
     const replies = new FrameWaiter(connection);
+    const dropped = (): TransferInterruptedError =>
+      new TransferInterruptedError(
+        `the file service closed the connection after ${position.bytes} bytes`,
+        position.bytes,
+        offer.uploadId,
+      );
     try {
-      connection.send(MessageType.FileOffer, {
-        sessionToken: this.#token(),
-        name: basename(path),
-        size,
-        md5,
-        to,
-      });
+      connection.send(MessageType.FileOffer, { sessionToken: this.#token(), ...offer });
       const accepted = await replies.next(MessageType.FileAccepted);
-      if (accepted === null) throw new Error('the file service closed the connection');
-      const started = performance.now();
-      let sent = 0;
-      for await (const chunk of createReadStream(path, {
-        highWaterMark: FILE_CHUNK_BYTES,
-      }) as AsyncIterable<Buffer>) {
-        if (options.signal?.aborted) throw new Error('upload cancelled');
-        if (!connection.sendRaw(MessageType.FileChunk, chunk)) await connection.drained();
-        sent += chunk.length;
-        options.onProgress?.({
-          bytes: sent,
-          total: size,
-          rate: sent / Math.max((performance.now() - started) / 1000, 1e-3),
-        });
+      if (accepted === null) throw dropped();
+      offer.uploadId = accepted.uploadId;
+      position.bytes = accepted.offset;
+      meter.report(position.bytes, 0);
+      if (accepted.offset < offer.size) {
+        for await (const chunk of createReadStream(path, {
+          start: accepted.offset,
+          highWaterMark: FILE_CHUNK_BYTES,
+        }) as AsyncIterable<Buffer>) {
+          if (signal?.aborted) throw cancelled('upload');
+          if (!connection.sendRaw(MessageType.FileChunk, chunk)) await connection.drained();
+          if (connection.closed) break;
+          position.bytes += chunk.length;
+          meter.report(position.bytes, chunk.length);
+        }
       }
       const done = await replies.next(MessageType.FileDone);
-      if (done === null)
-        throw new Error('the file service closed the connection before confirming');
+      if (done === null) throw dropped();
       return done;
     } finally {
       replies.stop();
@@ -102,23 +209,71 @@ export class FileTransferClient {
     }
   }
 
-  /** Downloads a file to `savePath`: written to `savePath.part`, checked, then renamed. */
+  /**
+   * Downloads a file to `savePath`: written to `savePath.part`, checked, then renamed. A part
+   * left by an interrupted download of the same path is continued rather than fetched again.
+   */
   async download(
     fileId: string,
     savePath: string,
     options: TransferOptions = {},
   ): Promise<FileMeta> {
-    const connection = await this.#open();
     const part = `${savePath}.part`;
-    const handle = await open(part, 'w');
-    const hash = createHash('md5');
-    let ok = false;
+    let startedOver = false;
+    let meter: ProgressMeter | null = null;
+    for (let attempt = 0; ;) {
+      const held = await sizeOf(part);
+      try {
+        const { meta, md5 } = await this.#downloadOnce(fileId, part, held, options, (m) => {
+          meter ??= new ProgressMeter(m.size, options.onProgress);
+          return meter;
+        });
+        if (md5 === meta.md5) {
+          await rename(part, savePath);
+          return meta;
+        }
+        await rm(part, { force: true });
+        // The part may have come from another file saved to the same path: try once from zero.
+        if (held > 0 && !startedOver) {
+          startedOver = true;
+          continue;
+        }
+        throw new SaporaError(
+          ErrorCode.ChecksumMismatch,
+          `downloaded bytes have MD5 ${md5}, not ${meta.md5}`,
+        );
+      } catch (error) {
+        if (!(error instanceof TransferInterruptedError)) {
+          await rm(part, { force: true });
+          throw error;
+        }
+        if (attempt++ >= (options.retries ?? 3))
+          throw new TransferInterruptedError(
+            `${error.message}; download to the same path again to resume`,
+            error.bytes,
+          );
+        await sleep(this.#retryDelayMs * attempt);
+      }
+    }
+  }
+
+  /** One connection's worth of a download into `part`, from `held` bytes on. */
+  async #downloadOnce(
+    fileId: string,
+    part: string,
+    held: number,
+    options: TransferOptions,
+    meterFor: (meta: FileMeta) => ProgressMeter,
+  ): Promise<{ meta: FileMeta; md5: string }> {
+    const hash = await hashOfFile(part, held);
+    const connection = await this.#open(held > 0);
+    const handle = await open(part, held > 0 ? 'r+' : 'w');
     try {
       const meta = await new Promise<FileMeta>((resolve, reject) => {
         let info: FileMeta | null = null;
-        let received = 0;
+        let meter: ProgressMeter | null = null;
+        let received = held;
         let pending = Promise.resolve();
-        const started = performance.now();
         const finish = (error?: Error): void => {
           connection.off('frame', onFrame);
           connection.off('close', onClose);
@@ -128,29 +283,43 @@ export class FileTransferClient {
         };
         const onAbort = (): void => {
           connection.destroy();
-          finish(new Error('download cancelled'));
+          finish(cancelled('download'));
         };
-        const onClose = (): void => finish(new Error(`connection closed after ${received} bytes`));
+        const onClose = (): void =>
+          finish(
+            new TransferInterruptedError(
+              `the file service closed the connection after ${received} bytes`,
+              received,
+            ),
+          );
         const onFrame = (frame: ControlFrame): void => {
           if (frame.type === MessageType.Error) {
             finish(new SaporaError(frame.payload.code, frame.payload.message, frame.payload.fatal));
           } else if (frame.type === MessageType.FileMeta) {
             info = frame.payload;
-            if (info.size === 0) finish();
-          } else if (frame.type === MessageType.FileChunk && info !== null) {
+            meter = meterFor(info);
+            if (info.offset !== held) {
+              finish(
+                new SaporaError(
+                  ErrorCode.InvalidRequest,
+                  `${part} holds ${held} bytes, more than the file's ${info.size}`,
+                ),
+              );
+            } else {
+              meter.report(held, 0);
+              if (held === info.size) finish();
+            }
+          } else if (frame.type === MessageType.FileChunk && info !== null && meter !== null) {
             const chunk = frame.payload;
             const position = received;
             received += chunk.length;
             hash.update(chunk);
-            const meta = info;
+            const { size } = info;
+            const progress = meter;
             pending = pending.then(async () => {
               await handle.write(chunk, 0, chunk.length, position);
-              options.onProgress?.({
-                bytes: received,
-                total: meta.size,
-                rate: received / Math.max((performance.now() - started) / 1000, 1e-3),
-              });
-              if (position + chunk.length === meta.size) finish();
+              progress.report(position + chunk.length, chunk.length);
+              if (position + chunk.length === size) finish();
             });
             pending.catch((error: Error) => finish(error));
           }
@@ -158,23 +327,15 @@ export class FileTransferClient {
         connection.on('frame', onFrame);
         connection.on('close', onClose);
         options.signal?.addEventListener('abort', onAbort);
-        connection.send(MessageType.FileFetch, { sessionToken: this.#token(), fileId, offset: 0 });
+        connection.send(MessageType.FileFetch, {
+          sessionToken: this.#token(),
+          fileId,
+          offset: held,
+        });
       });
-      const md5 = hash.digest('hex');
-      if (md5 !== meta.md5)
-        throw new SaporaError(
-          ErrorCode.ChecksumMismatch,
-          `downloaded bytes have MD5 ${md5}, not ${meta.md5}`,
-        );
-      await handle.close();
-      await rename(part, savePath);
-      ok = true;
-      return meta;
+      return { meta, md5: hash.digest('hex') };
     } finally {
-      if (!ok) {
-        await handle.close().catch(() => undefined);
-        await rm(part, { force: true });
-      }
+      await handle.close();
       connection.end();
     }
   }
@@ -189,58 +350,18 @@ export class FileTransferClient {
     return token;
   }
 
-  #open(): Promise<ControlConnection> {
-    return ControlConnection.open(
-      this.#host,
-      this.#port,
-      this.#connectTimeoutMs,
-      FILES_TO_CLIENT_LIMITS,
-    );
-  }
-}
-
-/** Waits for the next answer of a given type; an ERROR frame rejects, a closed connection gives null. */
-class FrameWaiter {
-  readonly #connection: ControlConnection;
-  readonly #frames: ControlFrame[] = [];
-  #wake: (() => void) | null = null;
-  #closed = false;
-  readonly #onFrame = (frame: ControlFrame): void => {
-    this.#frames.push(frame);
-    this.#wake?.();
-  };
-  readonly #onClose = (): void => {
-    this.#closed = true;
-    this.#wake?.();
-  };
-
-  constructor(connection: ControlConnection) {
-    this.#connection = connection;
-    connection.on('frame', this.#onFrame);
-    connection.on('close', this.#onClose);
-  }
-
-  async next<T extends MessageType.FileAccepted | MessageType.FileDone>(
-    type: T,
-  ): Promise<
-    (T extends MessageType.FileAccepted ? { uploadId: string; offset: number } : FileDone) | null
-  > {
-    for (;;) {
-      const frame = this.#frames.shift();
-      if (frame !== undefined) {
-        if (frame.type === MessageType.Error)
-          throw new SaporaError(frame.payload.code, frame.payload.message, frame.payload.fatal);
-        if (frame.type === type) return frame.payload as never;
-        continue;
-      }
-      if (this.#closed) return null;
-      await new Promise<void>((resolve) => (this.#wake = resolve));
-      this.#wake = null;
+  /** Opens a connection; when resuming, a service that cannot be reached counts as a drop. */
+  async #open(resuming: boolean): Promise<ControlConnection> {
+    try {
+      return await ControlConnection.open(
+        this.#host,
+        this.#port,
+        this.#connectTimeoutMs,
+        FILES_TO_CLIENT_LIMITS,
+      );
+    } catch (error) {
+      if (!resuming) throw error;
+      throw new TransferInterruptedError((error as Error).message, 0);
     }
-  }
-
-  stop(): void {
-    this.#connection.off('frame', this.#onFrame);
-    this.#connection.off('close', this.#onClose);
   }
 }

@@ -16,7 +16,18 @@ export interface FileRecord {
   storedAtMs: number;
 }
 
-/** File metadata in Redis: who may fetch what, per room. */
+/** What Redis keeps about an upload that has not completed, so that it can be resumed. */
+export interface PendingUpload {
+  uploadId: string;
+  meetingId: string;
+  /** The sender's username: a resume may come from a new session of the same person. */
+  sender: string;
+  name: string;
+  size: number;
+  md5: string;
+}
+
+/** File metadata in Redis: who may fetch what, per room, and uploads still under way. */
 export class FileCatalog {
   readonly #redis: Redis;
 
@@ -47,5 +58,18 @@ export class FileCatalog {
 
   async inRoom(meetingId: string): Promise<string[]> {
     return this.#redis.smembers(RedisKeys.roomFiles(meetingId));
+  }
+
+  async beginUpload(pending: PendingUpload): Promise<void> {
+    await this.#redis.set(RedisKeys.pendingUpload(pending.uploadId), JSON.stringify(pending));
+  }
+
+  async pendingUpload(uploadId: string): Promise<PendingUpload | null> {
+    const json = await this.#redis.get(RedisKeys.pendingUpload(uploadId));
+    return json === null ? null : (JSON.parse(json) as PendingUpload);
+  }
+
+  async endUpload(uploadId: string): Promise<void> {
+    await this.#redis.del(RedisKeys.pendingUpload(uploadId));
   }
 }

@@ -21,6 +21,8 @@ export const RedisKeys = {
   roomChat: (meetingId: string) => `${KEY_PREFIX}room:${meetingId}:chat`,
   /** string, JSON FileRecord of one stored file; keyed by the server-made file id */
   file: (fileId: string) => `${KEY_PREFIX}file:${fileId}`,
+  /** string, JSON PendingUpload of an upload not yet complete; deleted when it completes, fails or is given up */
+  pendingUpload: (uploadId: string) => `${KEY_PREFIX}upload:${uploadId}`,
   /** set of file ids sent in a room (deleted with the room's files when it closes) */
   roomFiles: (meetingId: string) => `${KEY_PREFIX}room:${meetingId}:files`,
 } as const;
@@ -37,7 +39,7 @@ export const EventPatterns = {
 export const QueueNames = {
   /** repeatable 'sweep-sessions' job: ends sessions whose deadline has passed */
   controlMaintenance: 'sapora-control-maintenance',
-  /** 'expire-file' {fileId} after the retention time; 'expire-room' {meetingId} when a room closes */
+  /** 'expire-file' {fileId} after the retention time; 'expire-room' {meetingId} when a room closes; 'expire-upload' {uploadId} once an interrupted upload is not resumed in time */
   filesExpiry: 'sapora-files-expiry',
 } as const;
 

@@ -54,7 +54,15 @@ describe('control payloads', () => {
           resumed: true,
           serverTimeMs: 1795550400999,
           files: [
-            { fileId: 'f1', name: 'notes.txt', size: 12, md5: 'a'.repeat(32), sender: 'bob', sentAtMs: 5, private: true },
+            {
+              fileId: 'f1',
+              name: 'notes.txt',
+              size: 12,
+              md5: 'a'.repeat(32),
+              sender: 'bob',
+              sentAtMs: 5,
+              private: true,
+            },
           ],
         },
       ],

@@ -121,6 +121,8 @@ export interface FileOffer {
   size: number;
   md5: string;
   to: string;
+  /** Empty for a new upload; else the `uploadId` of an interrupted one to continue. */
+  uploadId: string;
 }
 
 export interface FileAccepted {

@@ -96,9 +96,15 @@ export class ControlConnection extends EventEmitter<ControlConnectionEvents> {
   /** Resolves when the socket can take more (after sendRaw returned false). */
   async drained(): Promise<void> {
     if (this.#closed || this.#socket.writableLength === 0) return;
+    // Both listeners go when either fires: a long transfer waits here thousands of times.
     await new Promise<void>((resolve) => {
-      this.#socket.once('drain', resolve);
-      this.#socket.once('close', resolve);
+      const done = (): void => {
+        this.#socket.off('drain', done);
+        this.#socket.off('close', done);
+        resolve();
+      };
+      this.#socket.on('drain', done);
+      this.#socket.on('close', done);
     });
   }
 

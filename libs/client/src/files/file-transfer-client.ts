@@ -189,15 +189,22 @@ export class FileTransferClient {
       position.bytes = accepted.offset;
       meter.report(position.bytes, 0);
       if (accepted.offset < offer.size) {
-        for await (const chunk of createReadStream(path, {
+        // Large reads, cut into frames: far fewer trips to the disk than one read per frame.
+        for await (const block of createReadStream(path, {
           start: accepted.offset,
-          highWaterMark: FILE_CHUNK_BYTES,
+          highWaterMark: 32 * FILE_CHUNK_BYTES,
         }) as AsyncIterable<Buffer>) {
           if (signal?.aborted) throw cancelled('upload');
-          if (!connection.sendRaw(MessageType.FileChunk, chunk)) await connection.drained();
+          let writable = true;
+          for (let at = 0; at < block.length; at += FILE_CHUNK_BYTES)
+            writable = connection.sendRaw(
+              MessageType.FileChunk,
+              block.subarray(at, at + FILE_CHUNK_BYTES),
+            );
+          if (!writable) await connection.drained();
           if (connection.closed) break;
-          position.bytes += chunk.length;
-          meter.report(position.bytes, chunk.length);
+          position.bytes += block.length;
+          meter.report(position.bytes, block.length);
         }
       }
       const done = await replies.next(MessageType.FileDone);

@@ -80,9 +80,15 @@ export class FramedConnection extends EventEmitter<FramedConnectionEvents> {
   /** Resolves once the unsent data is below `bytes` (streaming senders wait on this). */
   async writableBelow(bytes: number): Promise<void> {
     while (!this.#closed && this.#socket.writableLength > bytes) {
+      // Both listeners go when either fires: a long transfer waits here thousands of times.
       await new Promise<void>((resolve) => {
-        this.#socket.once('drain', resolve);
-        this.#socket.once('close', resolve);
+        const done = (): void => {
+          this.#socket.off('drain', done);
+          this.#socket.off('close', done);
+          resolve();
+        };
+        this.#socket.on('drain', done);
+        this.#socket.on('close', done);
       });
     }
   }

@@ -13,3 +13,4 @@ export * from './video/test-pattern';
 export * from './video/jpeg-stream-splitter';
 export * from './video/ffmpeg-video';
 export * from './files/file-transfer-client';
+export * from './discovery/discovery-listener';

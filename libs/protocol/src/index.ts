@@ -8,3 +8,4 @@ export * from './frame/byte-queue';
 export * from './frame/frame-codec';
 export * from './messages/control-messages';
 export * from './datagram/media-datagram';
+export * from './discovery/announcement';

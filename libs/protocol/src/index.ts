@@ -9,3 +9,4 @@ export * from './frame/frame-codec';
 export * from './messages/control-messages';
 export * from './datagram/media-datagram';
 export * from './discovery/announcement';
+export * from './meetings/meeting-rules';

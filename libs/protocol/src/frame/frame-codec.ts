@@ -31,6 +31,16 @@ export interface Frame {
 }
 
 /** Header and payload in one buffer, ready for socket.write(). */
+/** The 10-byte header alone, for a sender that writes a large payload after it uncopied. */
+export function encodeFrameHeader(type: number, sequence: number, payloadLength: number): Buffer {
+  const header = Buffer.allocUnsafe(HEADER_LENGTH);
+  header.writeUInt8(PROTOCOL_VERSION, VERSION_OFFSET);
+  header.writeUInt8(type, TYPE_OFFSET);
+  header.writeUInt32BE(payloadLength, LENGTH_OFFSET);
+  header.writeUInt32BE(sequence >>> 0, SEQUENCE_OFFSET);
+  return header;
+}
+
 export function encodeFrame(
   type: number,
   sequence: number,

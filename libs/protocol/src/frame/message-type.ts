@@ -22,6 +22,27 @@ export enum MessageType {
   FileFetch = 0x24,
   FileMeta = 0x25,
   FileNotice = 0x26,
+  ScreenOpen = 0x30,
+  ScreenState = 0x31,
+  /** One raw JPEG image, both ways; no protobuf. */
+  ScreenFrame = 0x32,
+  ScreenStop = 0x33,
+  /** The meeting scheduler: allowed before REGISTER. */
+  MeetingsList = 0x50,
+  Meetings = 0x51,
+  MeetingCreate = 0x52,
+  MeetingUpdate = 0x53,
+  MeetingDelete = 0x54,
+  MeetingSaved = 0x55,
+  MeetingDeleted = 0x56,
+  MeetingReminder = 0x57,
+}
+
+/** Types whose payload is raw bytes (file data, an image), not a protobuf message. */
+export function isRawPayloadType(
+  type: MessageType,
+): type is MessageType.FileChunk | MessageType.ScreenFrame {
+  return type === MessageType.FileChunk || type === MessageType.ScreenFrame;
 }
 
 /** File bytes per FILE_CHUNK frame. */
@@ -44,6 +65,10 @@ export const CLIENT_TO_CONTROL_LIMITS: FrameLimits = new Map([
   [MessageType.Disconnect, 1 * KIB],
   [MessageType.ChatSend, 8 * KIB],
   [MessageType.SetMuted, 64],
+  [MessageType.MeetingsList, 64],
+  [MessageType.MeetingCreate, 2 * KIB],
+  [MessageType.MeetingUpdate, 2 * KIB],
+  [MessageType.MeetingDelete, 1 * KIB],
 ]);
 
 /** What the file service accepts from clients. */
@@ -62,6 +87,23 @@ export const FILES_TO_CLIENT_LIMITS: FrameLimits = new Map([
   [MessageType.Error, 4 * KIB],
 ]);
 
+/** The wire's ceiling for one shared-screen JPEG; the service's own limit is usually lower. */
+export const SCREEN_FRAME_MAX_BYTES = 4 * MIB;
+
+/** What the screen service accepts from clients. */
+export const CLIENT_TO_SCREEN_LIMITS: FrameLimits = new Map([
+  [MessageType.ScreenOpen, 1 * KIB],
+  [MessageType.ScreenFrame, SCREEN_FRAME_MAX_BYTES],
+  [MessageType.ScreenStop, 64],
+]);
+
+/** What a client accepts from the screen service. */
+export const SCREEN_TO_CLIENT_LIMITS: FrameLimits = new Map([
+  [MessageType.ScreenState, 1 * KIB],
+  [MessageType.ScreenFrame, SCREEN_FRAME_MAX_BYTES],
+  [MessageType.Error, 4 * KIB],
+]);
+
 /** What a client accepts from the control service. */
 export const CONTROL_TO_CLIENT_LIMITS: FrameLimits = new Map([
   [MessageType.Heartbeat, 64],
@@ -73,6 +115,11 @@ export const CONTROL_TO_CLIENT_LIMITS: FrameLimits = new Map([
   [MessageType.ChatMessage, 8 * KIB],
   [MessageType.ChatDelivery, 1 * KIB],
   [MessageType.FileNotice, 2 * KIB],
+  // Up to MEETINGS_MAX_SCHEDULED meetings of at most about 1.1 KiB each.
+  [MessageType.Meetings, 2 * MIB],
+  [MessageType.MeetingSaved, 2 * KIB],
+  [MessageType.MeetingDeleted, 1 * KIB],
+  [MessageType.MeetingReminder, 2 * KIB],
 ]);
 
 export function messageTypeName(type: number): string {

@@ -37,6 +37,15 @@ export enum ErrorCode {
   ChecksumMismatch = 18,
   NotAllowed = 19,
   NoSuchFile = 20,
+  ScreenBusy = 21,
+  MeetingExists = 22,
+  NoSuchMeeting = 23,
+}
+
+export enum ScreenRole {
+  Unspecified = 0,
+  Presenter = 1,
+  Viewer = 2,
 }
 
 export interface JoinRequest {
@@ -162,6 +171,75 @@ export interface FileMeta {
   offset: number;
 }
 
+export interface ScreenOpen {
+  sessionToken: Buffer;
+  role: ScreenRole;
+}
+
+export interface ScreenState {
+  meetingId: string;
+  presenting: boolean;
+  presenterId: string;
+  presenter: string;
+  /** "started", "stopped", "disconnected", "left", or "" in answer to SCREEN_OPEN. */
+  reason: string;
+}
+
+export interface ScheduledMeeting {
+  meetingId: string;
+  title: string;
+  /** ISO 8601 with the creator's offset, e.g. "2026-11-26T10:00:00+01:00". */
+  startsAt: string;
+  startMs: number;
+  durationMinutes: number;
+  createdBy: string;
+  createdAtMs: number;
+}
+
+export interface MeetingList {
+  meetings: ScheduledMeeting[];
+}
+
+export interface MeetingCreate {
+  meetingId: string;
+  title: string;
+  startsAt: string;
+  durationMinutes: number;
+  /** The creator's name; the server ignores it once the connection has joined. */
+  username: string;
+}
+
+/** Absent fields (undefined) stay as they are: proto3 `optional` keeps presence on the wire. */
+export interface MeetingUpdate {
+  meetingId: string;
+  ownerToken: Buffer;
+  title?: string;
+  startsAt?: string;
+  durationMinutes?: number;
+}
+
+export interface MeetingDelete {
+  meetingId: string;
+  ownerToken: Buffer;
+}
+
+export interface MeetingSaved {
+  meeting: ScheduledMeeting;
+  /** 16 bytes after a create; empty after an update. */
+  ownerToken: Buffer;
+}
+
+export interface MeetingDeleted {
+  meetingId: string;
+}
+
+export interface MeetingReminder {
+  meeting: ScheduledMeeting;
+  /** Whole minutes until the start, rounded up; 0 when it starts. */
+  minutesBefore: number;
+  starting: boolean;
+}
+
 /** Which payload each frame type carries. Heartbeat has none; FILE_CHUNK is raw bytes. */
 export interface ControlPayloads {
   [MessageType.Register]: JoinRequest;
@@ -180,6 +258,17 @@ export interface ControlPayloads {
   [MessageType.FileFetch]: FileFetch;
   [MessageType.FileMeta]: FileMeta;
   [MessageType.FileNotice]: FileNotice;
+  [MessageType.ScreenOpen]: ScreenOpen;
+  [MessageType.ScreenState]: ScreenState;
+  [MessageType.ScreenStop]: Record<string, never>;
+  [MessageType.MeetingsList]: Record<string, never>;
+  [MessageType.Meetings]: MeetingList;
+  [MessageType.MeetingCreate]: MeetingCreate;
+  [MessageType.MeetingUpdate]: MeetingUpdate;
+  [MessageType.MeetingDelete]: MeetingDelete;
+  [MessageType.MeetingSaved]: MeetingSaved;
+  [MessageType.MeetingDeleted]: MeetingDeleted;
+  [MessageType.MeetingReminder]: MeetingReminder;
 }
 
 export type ControlMessageType = keyof ControlPayloads;
@@ -188,6 +277,8 @@ const PROTO_DIR = path.join(__dirname, '..', '..', 'proto');
 const root = protobuf.loadSync([
   path.join(PROTO_DIR, 'control.proto'),
   path.join(PROTO_DIR, 'files.proto'),
+  path.join(PROTO_DIR, 'screen.proto'),
+  path.join(PROTO_DIR, 'meetings.proto'),
 ]);
 
 const SCHEMA: Record<ControlMessageType, protobuf.Type | null> = {
@@ -207,6 +298,17 @@ const SCHEMA: Record<ControlMessageType, protobuf.Type | null> = {
   [MessageType.FileFetch]: root.lookupType('sapora.files.FileFetch'),
   [MessageType.FileMeta]: root.lookupType('sapora.files.FileMeta'),
   [MessageType.FileNotice]: root.lookupType('sapora.files.FileNotice'),
+  [MessageType.ScreenOpen]: root.lookupType('sapora.screen.ScreenOpen'),
+  [MessageType.ScreenState]: root.lookupType('sapora.screen.ScreenState'),
+  [MessageType.ScreenStop]: null,
+  [MessageType.MeetingsList]: null,
+  [MessageType.Meetings]: root.lookupType('sapora.meetings.MeetingList'),
+  [MessageType.MeetingCreate]: root.lookupType('sapora.meetings.MeetingCreate'),
+  [MessageType.MeetingUpdate]: root.lookupType('sapora.meetings.MeetingUpdate'),
+  [MessageType.MeetingDelete]: root.lookupType('sapora.meetings.MeetingDelete'),
+  [MessageType.MeetingSaved]: root.lookupType('sapora.meetings.MeetingSaved'),
+  [MessageType.MeetingDeleted]: root.lookupType('sapora.meetings.MeetingDeleted'),
+  [MessageType.MeetingReminder]: root.lookupType('sapora.meetings.MeetingReminder'),
 };
 
 /** Top-level bytes fields per schema: the strict reader yields Uint8Array, callers get Buffer. */

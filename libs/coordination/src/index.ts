@@ -9,3 +9,4 @@ export * from './events/membership-events';
 export * from './jobs/maintenance-queue';
 export * from './files/file-catalog';
 export * from './nest/redis-providers';
+export * from './meetings/meeting-schedule';

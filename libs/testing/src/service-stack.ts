@@ -7,12 +7,13 @@ import { waitFor } from './wait-for';
 // One level under libs/testing (src/ in tests, dist/ when built): the repository is three up.
 const APPS = join(__dirname, '..', '..', '..', 'apps');
 
-export type BuiltService = 'control' | 'audio' | 'video' | 'files';
+export type BuiltService = 'control' | 'audio' | 'video' | 'files' | 'screen';
 const HOST_VARIABLE: Record<BuiltService, string> = {
   control: 'CONTROL',
   audio: 'AUDIO',
   video: 'VIDEO',
   files: 'FILES',
+  screen: 'SCREEN',
 };
 
 /**
@@ -21,6 +22,8 @@ const HOST_VARIABLE: Record<BuiltService, string> = {
  */
 export class ServiceStack {
   readonly ports = new Map<BuiltService, number>();
+  /** Process ids, e.g. to read a service's memory from /proc. */
+  readonly pids = new Map<BuiltService, number>();
   #redis: TestRedis | null = null;
 
   get redisUrl(): string {
@@ -44,6 +47,7 @@ export class ServiceStack {
         ...env,
       });
       this.#processes.push(process);
+      if (process.child.pid !== undefined) this.pids.set(service, process.child.pid);
       await waitFor(() => new RegExp(`${service} listening`).test(process.output()), {
         timeoutMs: 10_000,
         what: `${service} to listen`,

@@ -64,6 +64,13 @@ export interface FileStoredEvent {
   sentAtMs: number;
 }
 
+/** Sent by the screen service when a share starts or ends: control shows it in the list. */
+export interface PresenterEvent {
+  meetingId: string;
+  participantId: string;
+  presenting: boolean;
+}
+
 /** Sends events through the NestJS Redis transport. */
 export class EventPublisher {
   readonly #client: ClientRedis;

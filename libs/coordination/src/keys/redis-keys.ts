@@ -25,6 +25,12 @@ export const RedisKeys = {
   pendingUpload: (uploadId: string) => `${KEY_PREFIX}upload:${uploadId}`,
   /** set of file ids sent in a room (deleted with the room's files when it closes) */
   roomFiles: (meetingId: string) => `${KEY_PREFIX}room:${meetingId}:files`,
+  /** string, JSON MeetingRecord of one scheduled meeting (no TTL: kept until it ends or is deleted) */
+  scheduledMeeting: (meetingId: string) => `${KEY_PREFIX}schedule:meeting:${meetingId}`,
+  /** zset of scheduled meeting id => start in ms since epoch; the listing order */
+  scheduleStarts: `${KEY_PREFIX}schedule:starts`,
+  /** zset of scheduled meeting id => end in ms since epoch; what finds ended meetings to remove */
+  scheduleEnds: `${KEY_PREFIX}schedule:ends`,
 } as const;
 
 /** Pub/sub patterns carried by the NestJS Redis transport. */
@@ -33,6 +39,10 @@ export const EventPatterns = {
   membership: `${KEY_PREFIX}membership`,
   /** FileStoredEvent: a file was stored and its recipients should be told */
   fileStored: `${KEY_PREFIX}file-stored`,
+  /** PresenterEvent: the screen service started or ended a share; control updates the lists */
+  presenter: `${KEY_PREFIX}presenter`,
+  /** MeetingReminderEvent: a meeting starts soon or now; every control instance tells its clients */
+  meetingReminder: `${KEY_PREFIX}meeting-reminder`,
 } as const;
 
 /** BullMQ queue names. */
@@ -41,6 +51,8 @@ export const QueueNames = {
   controlMaintenance: 'sapora-control-maintenance',
   /** 'expire-file' {fileId} after the retention time; 'expire-room' {meetingId} when a room closes; 'expire-upload' {uploadId} once an interrupted upload is not resumed in time */
   filesExpiry: 'sapora-files-expiry',
+  /** delayed 'meeting-reminder' {meetingId, startMs, kind: 'soon' | 'start'}; jobId reminder/<meetingId>/<startMs>/<kind> */
+  meetingReminders: 'sapora-meeting-reminders',
 } as const;
 
 /** Member of RedisKeys.sessionDeadlines for one participant. */

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { Socket } from 'node:net';
 import {
   encodeFrame,
+  encodeFrameHeader,
   Frame,
   FrameDecoder,
   FrameError,
@@ -29,6 +30,8 @@ export interface FramedConnectionEvents {
   frame: [Frame];
   /** The peer broke the framing rules; the owner answers (or not) and ends the connection. */
   protocolError: [FrameError | SendBufferOverflowError];
+  /** Everything written so far has been handed to the kernel. */
+  drain: [];
   close: [];
 }
 
@@ -60,6 +63,7 @@ export class FramedConnection extends EventEmitter<FramedConnectionEvents> {
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     socket.on('error', () => socket.destroy());
     socket.on('close', () => this.#onClose());
+    socket.on('drain', () => this.emit('drain'));
   }
 
   get closed(): boolean {
@@ -75,6 +79,34 @@ export class FramedConnection extends EventEmitter<FramedConnectionEvents> {
       this.emit('protocolError', new SendBufferOverflowError(this.#socket.writableLength));
     }
     return this.#sequence;
+  }
+
+  /** Like send(), but a large payload (file bytes) is written after its header, never copied. */
+  sendUncopied(type: number, payload: Buffer): number {
+    if (this.#closed) return 0;
+    this.#sequence = (this.#sequence + 1) >>> 0 || 1;
+    this.#socket.cork();
+    this.#socket.write(encodeFrameHeader(type, this.#sequence, payload.length));
+    this.#socket.write(payload);
+    this.#socket.uncork();
+    return this.#sequence;
+  }
+
+  /** Bytes written but not yet handed to the kernel. */
+  get pendingBytes(): number {
+    return this.#socket.writableLength;
+  }
+
+  /**
+   * Writes a frame encoded once for many peers (a relayed image): its header keeps the
+   * sequence number the sender gave it, and no copy is made per peer.
+   */
+  writeEncoded(frame: Buffer): void {
+    if (this.#closed) return;
+    this.#socket.write(frame);
+    if (this.#socket.writableLength > this.#options.maxSendBufferBytes) {
+      this.emit('protocolError', new SendBufferOverflowError(this.#socket.writableLength));
+    }
   }
 
   /** Resolves once the unsent data is below `bytes` (streaming senders wait on this). */

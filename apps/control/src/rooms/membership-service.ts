@@ -190,6 +190,19 @@ export class MembershipService {
     await this.#announce('updated', member);
   }
 
+  /** A share started or ended (the screen service says so): the room's lists show it. */
+  async setPresenting(
+    meetingId: string,
+    participantId: string,
+    presenting: boolean,
+  ): Promise<void> {
+    const member = await this.store.updateMember(meetingId, participantId, { presenting });
+    if (member === null) return;
+    const local = this.directory.get(meetingId, participantId);
+    if (local !== undefined) local.member = member;
+    await this.#announce('updated', member);
+  }
+
   /** The sweep: sessions past their deadline end everywhere. */
   async expireSessions(): Promise<void> {
     const expired = await this.store.expire();

@@ -6,9 +6,11 @@ import {
   ControlPayloads,
   decodePayload,
   encodeFrame,
+  encodeFrameHeader,
   encodePayload,
   FrameDecoder,
   FrameLimits,
+  isRawPayloadType,
   MessageType,
 } from '@sapora/protocol';
 
@@ -17,7 +19,7 @@ export type ControlFrame =
   | {
       [T in ControlMessageType]: { type: T; sequence: number; payload: ControlPayloads[T] };
     }[ControlMessageType]
-  | { type: MessageType.FileChunk; sequence: number; payload: Buffer };
+  | { type: MessageType.FileChunk | MessageType.ScreenFrame; sequence: number; payload: Buffer };
 
 export interface ControlConnectionEvents {
   frame: [ControlFrame];
@@ -79,6 +81,11 @@ export class ControlConnection extends EventEmitter<ControlConnectionEvents> {
     return this.#closed;
   }
 
+  /** Bytes written but not yet handed to the kernel: how far behind the network is. */
+  get pendingBytes(): number {
+    return this.#socket.writableLength;
+  }
+
   /** Sends a frame and returns its sequence number (to match the server's answer). */
   send<T extends ControlMessageType>(type: T, payload: Partial<ControlPayloads[T]> = {}): number {
     this.#sequence = (this.#sequence + 1) >>> 0 || 1;
@@ -90,7 +97,13 @@ export class ControlConnection extends EventEmitter<ControlConnectionEvents> {
   /** Sends raw bytes as one frame (FILE_CHUNK); returns false while the socket's buffer is full. */
   sendRaw(type: MessageType, bytes: Buffer): boolean {
     this.#sequence = (this.#sequence + 1) >>> 0 || 1;
-    return this.#closed ? false : this.#socket.write(encodeFrame(type, this.#sequence, bytes));
+    if (this.#closed) return false;
+    // Header, then the bytes as they are: a file chunk or an image is never copied.
+    this.#socket.cork();
+    this.#socket.write(encodeFrameHeader(type, this.#sequence, bytes.length));
+    const writable = this.#socket.write(bytes);
+    this.#socket.uncork();
+    return writable;
   }
 
   /** Resolves when the socket can take more (after sendRaw returned false). */
@@ -120,9 +133,8 @@ export class ControlConnection extends EventEmitter<ControlConnectionEvents> {
   #onData(chunk: Buffer): void {
     try {
       for (const frame of this.#decoder.push(chunk)) {
-        const type = frame.type as ControlMessageType | MessageType.FileChunk;
-        const payload =
-          type === MessageType.FileChunk ? frame.payload : decodePayload(type, frame.payload);
+        const type = frame.type as ControlMessageType;
+        const payload = isRawPayloadType(type) ? frame.payload : decodePayload(type, frame.payload);
         this.emit('frame', { type, sequence: frame.sequence, payload } as ControlFrame);
       }
     } catch (error) {

@@ -1,5 +1,12 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { VIDEO_FPS, VIDEO_HEIGHT, VIDEO_JPEG_QUALITY, VIDEO_WIDTH } from '@sapora/protocol';
+import {
+  SCREEN_FPS,
+  SCREEN_JPEG_QUALITY,
+  VIDEO_FPS,
+  VIDEO_HEIGHT,
+  VIDEO_JPEG_QUALITY,
+  VIDEO_WIDTH,
+} from '@sapora/protocol';
 import { JpegStreamSplitter } from './jpeg-stream-splitter';
 import { VideoSource } from './video-client';
 
@@ -9,6 +16,8 @@ export interface CameraOptions {
   fps?: number;
   /** JPEG quality 1-100, the seed's scale (55 by default). */
   quality?: number;
+  /** Keep the input's own size instead of scaling to width x height (a screen). */
+  nativeSize?: boolean;
 }
 
 /** ffmpeg's mjpeg -q:v runs 2 (best) to 31 (worst); map the seed's 1-100 quality onto it. */
@@ -40,7 +49,7 @@ export class FfmpegVideoSource implements VideoSource {
         '-nostdin',
         ...inputArgs,
         '-vf',
-        `fps=${fps},scale=${width}:${height}`,
+        options.nativeSize === true ? `fps=${fps}` : `fps=${fps},scale=${width}:${height}`,
         '-c:v',
         'mjpeg',
         '-q:v',
@@ -61,6 +70,23 @@ export class FfmpegVideoSource implements VideoSource {
 
   static camera(device = '/dev/video0', options: CameraOptions = {}): FfmpegVideoSource {
     return new FfmpegVideoSource(['-f', 'v4l2', '-i', device], options);
+  }
+
+  /**
+   * The X11 screen (Linux), captured by ffmpeg's x11grab at its own size: 10 fps and quality
+   * 60 by default, the seed's screen-share settings.
+   */
+  static screen(
+    display = process.env.DISPLAY ?? ':0',
+    options: CameraOptions = {},
+  ): FfmpegVideoSource {
+    const fps = options.fps ?? SCREEN_FPS;
+    return new FfmpegVideoSource(['-f', 'x11grab', '-framerate', String(fps), '-i', display], {
+      nativeSize: options.width === undefined,
+      quality: SCREEN_JPEG_QUALITY,
+      ...options,
+      fps,
+    });
   }
 
   /** ffmpeg's moving test picture, at real-time pace. */

@@ -1,0 +1,15 @@
+import { Controller } from '@nestjs/common';
+import { EventPattern } from '@nestjs/microservices';
+import { EventPatterns, PresenterEvent } from '@sapora/coordination';
+import { MembershipService } from '../rooms/membership-service';
+
+/** The screen service started or ended a share: the room's participant list shows it. */
+@Controller()
+export class PresenterController {
+  constructor(private readonly membership: MembershipService) {}
+
+  @EventPattern(EventPatterns.presenter)
+  async onPresenter(event: PresenterEvent): Promise<void> {
+    await this.membership.setPresenting(event.meetingId, event.participantId, event.presenting);
+  }
+}

@@ -1,0 +1,380 @@
+import { AddressInfo } from 'node:net';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
+import {
+  EventPatterns,
+  EventPublisher,
+  MembershipEvent,
+  PresenterEvent,
+  RoomStore,
+} from '@sapora/coordination';
+import {
+  CLIENT_TO_SCREEN_LIMITS,
+  decodePayload,
+  encodeFrame,
+  encodePayload,
+  ErrorCode,
+  Frame,
+  MalformedPayloadError,
+  MessageType,
+  messageTypeName,
+  ScreenOpen,
+  ScreenRole,
+  ScreenState,
+  SESSION_TOKEN_BYTES,
+} from '@sapora/protocol';
+import { FramedConnection, FramedTcpServer, Logger, LOGGER } from '@sapora/service-kit';
+import { ScreenConfig } from '../config/screen-config';
+import { NewestFrameSender } from '../share/newest-frame-sender';
+import { ScreenPeer, ScreenRoom } from '../share/screen-room';
+
+type Room = ScreenRoom<FramedConnection>;
+type EndReason = 'stopped' | 'disconnected' | 'left';
+
+export interface ScreenStats {
+  framesIn: number;
+  framesOut: number;
+  framesDropped: number;
+  framesRefused: number;
+  rooms: number;
+}
+
+function sendError(
+  connection: FramedConnection,
+  code: ErrorCode,
+  message: string,
+  requestSequence: number,
+  fatal: boolean,
+): void {
+  const payload = encodePayload(MessageType.Error, { code, message, requestSequence, fatal });
+  if (fatal) connection.end(MessageType.Error, payload);
+  else connection.send(MessageType.Error, payload);
+}
+
+/**
+ * The screen-share service's TCP edge. One presenter per room sends JPEG frames; each is
+ * encoded once and offered to every viewer of the room, whose own NewestFrameSender keeps a
+ * slow viewer from holding anyone else back. Sessions are checked once, when a connection
+ * opens; membership events end the share of a presenter who leaves the meeting.
+ */
+@Injectable()
+export class ScreenServer implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  readonly #tcp: FramedTcpServer;
+  readonly #rooms = new Map<string, Room>();
+  readonly #stats = { framesIn: 0, framesOut: 0, framesDropped: 0, framesRefused: 0 };
+  #address: AddressInfo | null = null;
+
+  constructor(
+    private readonly config: ScreenConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly store: RoomStore,
+    private readonly events: EventPublisher,
+  ) {
+    this.#tcp = new FramedTcpServer({
+      host: config.SCREEN_HOST,
+      port: config.SCREEN_PORT,
+      limits: CLIENT_TO_SCREEN_LIMITS,
+      incompleteFrameTimeoutMs: config.INCOMPLETE_FRAME_TIMEOUT_MS,
+      // Room for the viewer buffer, one frame written on top of it, and state messages.
+      maxSendBufferBytes: config.SCREEN_VIEWER_BUFFER_BYTES + 2 * config.SCREEN_MAX_FRAME_BYTES,
+    });
+    this.#tcp.on('connection', (connection) => this.#serve(connection));
+  }
+
+  get address(): AddressInfo {
+    if (this.#address === null) throw new Error('screen service is not listening');
+    return this.#address;
+  }
+
+  get stats(): ScreenStats {
+    let framesOut = 0;
+    let framesDropped = 0;
+    for (const room of this.#rooms.values()) {
+      for (const viewer of room.viewers.values()) {
+        framesOut += viewer.sender.sent;
+        framesDropped += viewer.sender.dropped;
+      }
+    }
+    return {
+      ...this.#stats,
+      framesOut: this.#stats.framesOut + framesOut,
+      framesDropped: this.#stats.framesDropped + framesDropped,
+      rooms: this.#rooms.size,
+    };
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.events.connect();
+    this.#address = await this.#tcp.listen();
+    this.logger.info(
+      { host: this.#address.address, port: this.#address.port },
+      `screen listening on ${this.#address.address}:${this.#address.port} (TCP)`,
+    );
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.#tcp.stopAccepting();
+    // Lists must not go on showing presenters whose share ended with this process.
+    for (const room of [...this.#rooms.values()])
+      if (room.presenter !== null) this.#endShare(room, 'disconnected');
+    for (const connection of this.#tcp.connections) connection.end();
+    await this.#tcp.drain(2_000);
+    await this.events.close();
+  }
+
+  /** Membership events: a participant who left can neither present nor watch any more. */
+  onMembership(event: MembershipEvent): void {
+    if (event.kind !== 'left' && event.kind !== 'timed_out') return;
+    const room = this.#rooms.get(event.meetingId);
+    if (room === undefined) return;
+    const presenter = room.presenter;
+    if (presenter !== null && presenter.peer.participantId === event.participantId) {
+      this.#endShare(room, 'left');
+      presenter.connection.end();
+    }
+    for (const viewer of [...room.viewers.values()])
+      if (viewer.peer.participantId === event.participantId) viewer.connection.end();
+  }
+
+  #serve(connection: FramedConnection): void {
+    let opening = false;
+    let peer: ScreenPeer | null = null;
+    let role: ScreenRole = ScreenRole.Unspecified;
+
+    const onFrame = (frame: Frame): void => {
+      const type = frame.type as MessageType;
+      if (type === MessageType.ScreenOpen) {
+        if (opening || role !== ScreenRole.Unspecified) {
+          sendError(
+            connection,
+            ErrorCode.AlreadyJoined,
+            'this connection is already open',
+            frame.sequence,
+            true,
+          );
+          return;
+        }
+        opening = true;
+        this.#open(connection, decodePayload(MessageType.ScreenOpen, frame.payload), frame.sequence)
+          .then((opened) => {
+            opening = false;
+            if (opened !== null) ({ peer, role } = opened);
+          })
+          .catch((error: unknown) => {
+            const malformed = error instanceof MalformedPayloadError;
+            if (!malformed) this.logger.error({ err: error }, 'screen open failed');
+            sendError(
+              connection,
+              malformed ? ErrorCode.MalformedFrame : ErrorCode.Internal,
+              (error as Error).message,
+              frame.sequence,
+              true,
+            );
+          });
+        return;
+      }
+      if (peer === null) {
+        sendError(
+          connection,
+          ErrorCode.NotJoined,
+          `${messageTypeName(type)} before SCREEN_OPEN`,
+          frame.sequence,
+          true,
+        );
+        return;
+      }
+      const room = this.#rooms.get(peer.meetingId);
+      const presenting = room?.presenter?.connection === connection;
+      if (type === MessageType.ScreenStop) {
+        // The presenter ends the share; a viewer stops watching. Either may open again.
+        if (room !== undefined && presenting) this.#endShare(room, 'stopped');
+        else if (room !== undefined) this.#dropViewer(room, connection);
+        role = ScreenRole.Unspecified;
+        peer = null;
+        return;
+      }
+      if (type === MessageType.ScreenFrame) {
+        if (room === undefined || !presenting) {
+          sendError(
+            connection,
+            ErrorCode.NotAllowed,
+            'only the presenter sends frames',
+            frame.sequence,
+            false,
+          );
+          return;
+        }
+        this.#stats.framesIn++;
+        if (frame.payload.length > this.config.SCREEN_MAX_FRAME_BYTES) {
+          this.#stats.framesRefused++;
+          sendError(
+            connection,
+            ErrorCode.FrameTooLarge,
+            `a ${frame.payload.length}-byte frame is over the limit of ${this.config.SCREEN_MAX_FRAME_BYTES}; it was not shown`,
+            frame.sequence,
+            false,
+          );
+          return;
+        }
+        // Encoded once, with the presenter's sequence as the frame number, for every viewer.
+        room.broadcast(encodeFrame(MessageType.ScreenFrame, frame.sequence, frame.payload));
+      }
+    };
+
+    connection.on('frame', onFrame);
+    connection.on('protocolError', (error) => {
+      const code =
+        error.name === 'FrameTooLargeError'
+          ? ErrorCode.FrameTooLarge
+          : error.name === 'SendBufferOverflowError'
+            ? ErrorCode.Timeout
+            : ErrorCode.MalformedFrame;
+      sendError(connection, code, error.message, 0, true);
+    });
+    connection.on('close', () => {
+      if (peer === null) return;
+      const room = this.#rooms.get(peer.meetingId);
+      if (room === undefined) return;
+      if (room.presenter?.connection === connection) this.#endShare(room, 'disconnected');
+      this.#dropViewer(room, connection);
+    });
+  }
+
+  /** SCREEN_OPEN: a live session of the room becomes its presenter or one of its viewers. */
+  async #open(
+    connection: FramedConnection,
+    open: ScreenOpen,
+    sequence: number,
+  ): Promise<{ peer: ScreenPeer; role: ScreenRole } | null> {
+    const session =
+      open.sessionToken.length === SESSION_TOKEN_BYTES
+        ? await this.store.getSession(open.sessionToken.toString('hex'))
+        : null;
+    if (session === null) {
+      sendError(
+        connection,
+        ErrorCode.SessionExpired,
+        'no live session for that token; join first',
+        sequence,
+        true,
+      );
+      return null;
+    }
+    if (connection.closed) return null;
+    const peer: ScreenPeer = {
+      meetingId: session.meetingId,
+      participantId: session.participantId,
+      username: session.username,
+    };
+    let room = this.#rooms.get(peer.meetingId);
+    if (room === undefined) {
+      room = new ScreenRoom<FramedConnection>(peer.meetingId);
+      this.#rooms.set(peer.meetingId, room);
+    }
+    if (open.role === ScreenRole.Presenter) {
+      const current = room.presenter;
+      if (current !== null && current.peer.participantId !== peer.participantId) {
+        sendError(
+          connection,
+          ErrorCode.ScreenBusy,
+          `${current.peer.username} is presenting; wait until they stop`,
+          sequence,
+          false,
+        );
+        if (room.idle) this.#rooms.delete(room.meetingId);
+        return null;
+      }
+      // The same person again (a reconnect): the new connection takes over.
+      if (current !== null) current.connection.end();
+      room.presenter = { peer, connection };
+      room.latest = null;
+      this.logger.info(
+        { meetingId: peer.meetingId, presenter: peer.username },
+        'screen share started',
+      );
+      this.#tellRoom(room, 'started');
+      this.#publishPresenter(peer, true);
+      return { peer, role: ScreenRole.Presenter };
+    }
+    if (open.role !== ScreenRole.Viewer) {
+      sendError(
+        connection,
+        ErrorCode.InvalidRequest,
+        'role must be PRESENTER or VIEWER',
+        sequence,
+        false,
+      );
+      if (room.idle) this.#rooms.delete(room.meetingId);
+      return null;
+    }
+    const sender = new NewestFrameSender(connection, this.config.SCREEN_VIEWER_BUFFER_BYTES);
+    room.viewers.set(connection, { peer, connection, sender });
+    connection.on('drain', () => sender.drained());
+    connection.send(
+      MessageType.ScreenState,
+      encodePayload(MessageType.ScreenState, this.#state(room, '')),
+    );
+    if (room.latest !== null) sender.offer(room.latest);
+    return { peer, role: ScreenRole.Viewer };
+  }
+
+  #state(room: Room, reason: string): ScreenState {
+    const presenter = room.presenter?.peer;
+    return {
+      meetingId: room.meetingId,
+      presenting: presenter !== undefined,
+      presenterId: presenter?.participantId ?? '',
+      presenter: presenter?.username ?? '',
+      reason,
+    };
+  }
+
+  /** Tells the presenter and every viewer who presents now, and why it changed. */
+  #tellRoom(room: Room, reason: string, alsoTell?: FramedConnection): void {
+    const payload = encodePayload(MessageType.ScreenState, this.#state(room, reason));
+    room.presenter?.connection.send(MessageType.ScreenState, payload);
+    alsoTell?.send(MessageType.ScreenState, payload);
+    for (const viewer of room.viewers.values())
+      viewer.connection.send(MessageType.ScreenState, payload);
+  }
+
+  #endShare(room: Room, reason: EndReason): void {
+    const presenter = room.presenter;
+    if (presenter === null) return;
+    room.presenter = null;
+    room.latest = null;
+    this.logger.info(
+      { meetingId: room.meetingId, presenter: presenter.peer.username, reason },
+      'screen share ended',
+    );
+    this.#tellRoom(room, reason, presenter.connection);
+    this.#publishPresenter(presenter.peer, false);
+    if (room.idle) this.#rooms.delete(room.meetingId);
+  }
+
+  #dropViewer(room: Room, connection: FramedConnection): void {
+    const viewer = room.viewers.get(connection);
+    if (viewer === undefined) return;
+    this.#stats.framesOut += viewer.sender.sent;
+    this.#stats.framesDropped += viewer.sender.dropped;
+    room.viewers.delete(connection);
+    if (room.idle) this.#rooms.delete(room.meetingId);
+  }
+
+  #publishPresenter(peer: ScreenPeer, presenting: boolean): void {
+    const event: PresenterEvent = {
+      meetingId: peer.meetingId,
+      participantId: peer.participantId,
+      presenting,
+    };
+    this.events
+      .emit(EventPatterns.presenter, event)
+      .catch((error: unknown) =>
+        this.logger.error({ err: error }, 'could not publish presenter change'),
+      );
+  }
+}

@@ -1,0 +1,264 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { connect, Socket } from 'node:net';
+import {
+  ErrorCode,
+  Participant,
+  SaporaError,
+  ScreenFrame,
+  ScreenShareClient,
+  ScreenState,
+  Session,
+} from '@sapora/client';
+import {
+  encodeFrame,
+  encodePayload,
+  FrameDecoder,
+  MessageType,
+  SCREEN_TO_CLIENT_LIMITS,
+  ScreenRole,
+} from '@sapora/protocol';
+import { ServiceStack, waitFor } from '@sapora/testing';
+
+const MAX_FRAME = 512 * 1024;
+const md5 = (bytes: Buffer): string => createHash('md5').update(bytes).digest('hex');
+
+/** A JPEG-sized frame whose first bytes say which it is. */
+function frame(n: number, size = 20_000): Buffer {
+  const bytes = randomBytes(size);
+  bytes.writeUInt32BE(n, 0);
+  return bytes;
+}
+
+function rssBytes(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (match === null) throw new Error(`no VmRSS for ${pid}`);
+  return Number(match[1]) * 1024;
+}
+
+describe('screen service: one presenter, many viewers, over real TCP', () => {
+  const stack = new ServiceStack();
+  const sessions: Session[] = [];
+  const clients: ScreenShareClient[] = [];
+
+  beforeAll(async () => {
+    await stack.start(['control', 'screen'], { SCREEN_MAX_FRAME_BYTES: String(MAX_FRAME) });
+  }, 30_000);
+
+  afterAll(async () => {
+    await Promise.all(clients.map((client) => client.stop()));
+    await Promise.all(sessions.map((session) => session.leave()));
+    await stack.stop();
+  });
+
+  async function enter(username: string, meetingId: string) {
+    const session = new Session({
+      host: '127.0.0.1',
+      port: stack.ports.get('control')!,
+      username,
+      meetingId,
+    });
+    await session.connect();
+    sessions.push(session);
+    const screen = new ScreenShareClient({
+      session,
+      host: '127.0.0.1',
+      port: stack.ports.get('screen')!,
+    });
+    clients.push(screen);
+    const frames: ScreenFrame[] = [];
+    const states: ScreenState[] = [];
+    screen.on('frame', (f) => frames.push(f));
+    screen.on('state', (s) => states.push(s));
+    return { session, screen, frames, states };
+  }
+
+  const presenting = (participants: Participant[]): string[] =>
+    participants.filter((p) => p.presenting).map((p) => p.username);
+
+  it('delivers every frame byte for byte and in order to two viewers, refuses a second presenter, and tells everyone when it stops', async () => {
+    const ann = await enter('Ann', 'demo');
+    const ben = await enter('Ben', 'demo');
+    const cat = await enter('Cat', 'demo');
+    const dan = await enter('Dan', 'demo');
+    const lists: Participant[][] = [];
+    ben.session.on('participants', (list) => lists.push(list));
+
+    expect(await ben.screen.view()).toMatchObject({ presenting: false, presenter: '' });
+    await cat.screen.view();
+    expect(await ann.screen.present()).toMatchObject({
+      presenting: true,
+      presenter: 'Ann',
+      reason: 'started',
+    });
+    await waitFor(() => ben.states.some((s) => s.presenter === 'Ann'), { what: 'Ben told' });
+    await waitFor(() => presenting(lists.at(-1) ?? []).join() === 'Ann', {
+      what: 'the participant list to show Ann presenting',
+    });
+
+    const refused = (await dan.screen.present().catch((e: unknown) => e)) as SaporaError;
+    expect(refused).toBeInstanceOf(SaporaError);
+    expect(refused.code).toBe(ErrorCode.ScreenBusy);
+    expect(refused.message).toContain('Ann is presenting');
+
+    const sent = Array.from({ length: 30 }, (_, n) => frame(n, 20_000 + n * 3_000));
+    for (const jpeg of sent) expect(ann.screen.push(jpeg)).toBe(true);
+    for (const viewer of [ben, cat]) {
+      await waitFor(() => viewer.frames.length === sent.length, { what: 'all 30 frames' });
+      expect(viewer.frames.map((f) => md5(f.jpeg))).toEqual(sent.map(md5));
+      const sequences = viewer.frames.map((f) => f.sequence);
+      expect(sequences).toEqual([...sequences].sort((a, b) => a - b));
+    }
+
+    // A late viewer gets the newest frame at once, before anything else is sent.
+    const late = await dan.screen.view();
+    expect(late).toMatchObject({ presenting: true, presenter: 'Ann' });
+    await waitFor(() => dan.frames.length === 1, { what: 'the newest frame for Dan' });
+    expect(dan.frames[0].jpeg.equals(sent[29])).toBe(true);
+
+    await ann.screen.stop();
+    for (const viewer of [ben, cat, dan])
+      await waitFor(() => viewer.states.at(-1)?.reason === 'stopped', { what: 'the stop' });
+    expect(ben.states.at(-1)).toMatchObject({ presenting: false, presenter: '' });
+    await waitFor(() => presenting(lists.at(-1) ?? []).length === 0, {
+      what: 'the list to show nobody presenting',
+    });
+
+    // Now Dan may present.
+    await dan.screen.stop();
+    await expect(dan.screen.present()).resolves.toMatchObject({ presenter: 'Dan' });
+    await dan.screen.stop();
+  }, 30_000);
+
+  it('refuses a frame over the size limit without ending the share, and opens only for live sessions', async () => {
+    const eve = await enter('Eve', 'limits');
+    const fin = await enter('Fin', 'limits');
+    await fin.screen.view();
+    await eve.screen.present();
+    const errors: SaporaError[] = [];
+    eve.screen.on('error', (error) => errors.push(error));
+    eve.screen.push(frame(1, MAX_FRAME + 1));
+    eve.screen.push(frame(2));
+    await waitFor(() => fin.frames.length === 1 && errors.length === 1, {
+      what: 'one frame, one error',
+    });
+    expect(fin.frames[0].jpeg.readUInt32BE(0)).toBe(2);
+    expect(errors[0].code).toBe(ErrorCode.FrameTooLarge);
+
+    const stranger = new Socket();
+    await new Promise<void>((resolve) =>
+      stranger.connect(stack.ports.get('screen')!, '127.0.0.1', resolve),
+    );
+    const answer = new Promise<Buffer>((resolve) => stranger.once('data', resolve));
+    stranger.write(
+      encodeFrame(
+        MessageType.ScreenOpen,
+        1,
+        encodePayload(MessageType.ScreenOpen, {
+          sessionToken: randomBytes(16),
+          role: ScreenRole.Viewer,
+        }),
+      ),
+    );
+    const bytes = await answer;
+    expect(bytes[1]).toBe(MessageType.Error);
+    expect(bytes.subarray(10).toString('latin1')).toContain('no live session');
+    stranger.destroy();
+    await eve.screen.stop();
+  });
+
+  it('ends the share when the presenter drops abruptly or leaves the meeting', async () => {
+    const gil = await enter('Gil', 'drops');
+    const hal = await enter('Hal', 'drops');
+    const ivy = await enter('Ivy', 'drops');
+    await hal.screen.view();
+
+    // An abrupt drop: the socket dies without SCREEN_STOP.
+    const raw = connect(stack.ports.get('screen')!, '127.0.0.1');
+    await new Promise((resolve) => raw.once('connect', resolve));
+    raw.write(
+      encodeFrame(
+        MessageType.ScreenOpen,
+        1,
+        encodePayload(MessageType.ScreenOpen, {
+          sessionToken: gil.session.sessionToken,
+          role: ScreenRole.Presenter,
+        }),
+      ),
+    );
+    await waitFor(() => hal.states.at(-1)?.presenter === 'Gil', { what: 'Gil presenting' });
+    raw.destroy();
+    await waitFor(() => hal.states.at(-1)?.reason === 'disconnected', {
+      what: 'viewers told of the drop',
+    });
+
+    // A new presenter can start at once, and leaving the meeting ends their share too.
+    await ivy.screen.present();
+    await waitFor(() => hal.states.at(-1)?.presenter === 'Ivy', { what: 'Ivy presenting' });
+    await ivy.session.leave();
+    await waitFor(() => hal.states.at(-1)?.reason === 'left', { what: 'viewers told Ivy left' });
+    expect(hal.states.at(-1)).toMatchObject({ presenting: false });
+  });
+
+  it('keeps the presenter and a healthy viewer at full rate while another viewer stops reading, in bounded memory', async () => {
+    const jo = await enter('Jo', 'stall');
+    const kay = await enter('Kay', 'stall');
+    const lou = await enter('Lou', 'stall');
+    await kay.screen.view();
+
+    // Lou opens as a viewer and then never reads another byte.
+    const stalled = connect(stack.ports.get('screen')!, '127.0.0.1');
+    await new Promise((resolve) => stalled.once('connect', resolve));
+    stalled.write(
+      encodeFrame(
+        MessageType.ScreenOpen,
+        1,
+        encodePayload(MessageType.ScreenOpen, {
+          sessionToken: lou.session.sessionToken,
+          role: ScreenRole.Viewer,
+        }),
+      ),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    stalled.pause();
+
+    await jo.screen.present();
+    const pid = stack.pids.get('screen')!;
+    const frames = Array.from({ length: 8 }, (_, n) => frame(n, 250_000));
+    const total = 400;
+    let rssAfterWarmup = 0;
+    for (let n = 0; n < total; n++) {
+      const jpeg = frames[n % frames.length];
+      jpeg.writeUInt32BE(n, 0);
+      expect(jo.screen.push(Buffer.from(jpeg))).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      if (n === 50) rssAfterWarmup = rssBytes(pid);
+    }
+    await waitFor(() => kay.frames.length === total, {
+      what: `all ${total} frames at the healthy viewer`,
+      timeoutMs: 10_000,
+    });
+    expect(kay.frames.map((f) => f.jpeg.readUInt32BE(0))).toEqual(
+      Array.from({ length: total }, (_, n) => n),
+    );
+    expect(jo.screen.stats).toMatchObject({ sent: total, skipped: 0 });
+    // 350 frames of 250 KB (87 MB) went by after the first reading; a queue per stalled viewer
+    // would have grown by about that much.
+    const growth = rssBytes(pid) - rssAfterWarmup;
+    expect(growth).toBeLessThan(40 * 1024 * 1024);
+
+    // Lou was skipped, not cut off: reading again, Lou's last frame is the newest one.
+    const decoder = new FrameDecoder(SCREEN_TO_CLIENT_LIMITS);
+    const seen: number[] = [];
+    stalled.on('data', (bytes: Buffer) => {
+      for (const f of decoder.push(bytes))
+        if (f.type === MessageType.ScreenFrame) seen.push(f.payload.readUInt32BE(0));
+    });
+    stalled.resume();
+    await waitFor(() => seen.at(-1) === total - 1, { what: 'the newest frame at the slow viewer' });
+    expect(seen.length).toBeLessThan(total / 2);
+    expect(seen).toEqual([...seen].sort((a, b) => a - b));
+    stalled.destroy();
+    await jo.screen.stop();
+  }, 60_000);
+});

@@ -1,8 +1,10 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import {
   ChatHistory,
+  EventPatterns,
   FileCatalog,
   MaintenanceQueue,
+  MeetingSchedule,
   MembershipPublisher,
   Redis,
   REDIS,
@@ -16,13 +18,17 @@ import { MembershipService } from './rooms/membership-service';
 import { RoomDirectory } from './rooms/room-directory';
 import { ControlServer } from './server/control-server';
 import { FileNoticesController } from './files/file-notices.controller';
+import { PresenterController } from './screen/presenter.controller';
+import { MeetingReminders } from './meetings/meeting-reminders';
+import { MeetingRemindersController } from './meetings/meeting-reminders.controller';
+import { MeetingService } from './meetings/meeting-service';
 
 @Module({})
 export class ControlModule {
   static register(config: ControlConfig, logger: Logger): DynamicModule {
     return {
       module: ControlModule,
-      controllers: [FileNoticesController],
+      controllers: [FileNoticesController, PresenterController, MeetingRemindersController],
       providers: [
         { provide: ControlConfig, useValue: config },
         { provide: LOGGER, useValue: logger },
@@ -56,6 +62,25 @@ export class ControlModule {
           inject: [REDIS],
           useFactory: (redis: Redis) => new FileCatalog(redis),
         },
+        {
+          provide: MeetingSchedule,
+          inject: [REDIS],
+          useFactory: (redis: Redis) => new MeetingSchedule(redis),
+        },
+        {
+          provide: MeetingReminders,
+          inject: [REDIS, MeetingSchedule, MembershipPublisher],
+          // Reminders go out on the same publisher as membership events: one connection.
+          useFactory: (redis: Redis, schedule: MeetingSchedule, publisher: MembershipPublisher) =>
+            new MeetingReminders(
+              redis,
+              schedule,
+              (event) => publisher.emit(EventPatterns.meetingReminder, event),
+              config.MEETING_REMINDER_LEAD_MS,
+              logger,
+            ),
+        },
+        MeetingService,
         RoomDirectory,
         MembershipService,
         ChatRouter,

@@ -14,3 +14,6 @@ export * from './video/jpeg-stream-splitter';
 export * from './video/ffmpeg-video';
 export * from './files/file-transfer-client';
 export * from './discovery/discovery-listener';
+export * from './screen/screen-share-client';
+export * from './meetings/meetings-client';
+export type { MeetingReminder, ScheduledMeeting } from '@sapora/protocol';

@@ -7,6 +7,7 @@ import {
   ErrorCode,
   FileNotice,
   JoinReply,
+  MeetingReminder,
   MessageType,
   Participant,
 } from '@sapora/protocol';
@@ -52,6 +53,8 @@ export interface SessionEvents {
   delivery: [ChatDelivery];
   /** A file was sent to this participant: fetch it with FileTransferClient. */
   file: [FileNotice];
+  /** A scheduled meeting starts soon or now (every connected client hears it). */
+  reminder: [MeetingReminder];
   /** Only emitted when someone listens, so an unhandled error never throws. */
   error: [Error];
   closed: [{ reason: string; byServer: boolean }];
@@ -263,6 +266,9 @@ export class Session extends EventEmitter<SessionEvents> {
         return;
       case MessageType.FileNotice:
         this.emit('file', frame.payload);
+        return;
+      case MessageType.MeetingReminder:
+        this.emit('reminder', frame.payload);
         return;
       case MessageType.ChatDelivery: {
         const pending = this.#pending.get(frame.payload.requestSequence);

@@ -53,6 +53,11 @@ export class ControlConfig extends CommonConfig {
   @IsInt()
   @Min(0)
   SHUTDOWN_GRACE_MS: number = 2_000;
+
+  /** How long before a scheduled meeting's start its "soon" reminder goes out. */
+  @IsInt({ message: 'must be a whole number of milliseconds' })
+  @Min(100)
+  MEETING_REMINDER_LEAD_MS: number = 5 * 60_000;
 }
 
 /** Checks that relate two variables, which decorators on one property cannot express. */

@@ -10,25 +10,42 @@ import {
   USERNAME_MAX_LENGTH,
 } from '@sapora/protocol';
 
-const NO_CONTROL_CHARACTERS = /^\P{Cc}*$/u;
+export const NO_CONTROL_CHARACTERS = /^\P{Cc}*$/u;
+
+/** Several property decorators as one, applied in the order a stack of them would be. */
+export function combine(...decorators: PropertyDecorator[]): PropertyDecorator {
+  return (target, key) => [...decorators].reverse().forEach((decorate) => decorate(target, key));
+}
+
+/** A username's rules, wherever one arrives from the wire. */
+export const IsUsername = (): PropertyDecorator =>
+  combine(
+    IsString(),
+    Length(1, USERNAME_MAX_LENGTH, {
+      message: `username must be 1 to ${USERNAME_MAX_LENGTH} characters`,
+    }),
+    Matches(NO_CONTROL_CHARACTERS, { message: 'username must not contain control characters' }),
+    Matches(/^\S(.*\S)?$/, { message: 'username must not start or end with a space' }),
+  );
+
+/** A meeting id's rules ("" is allowed here: REGISTER reads it as "default"). */
+export const IsMeetingId = (): PropertyDecorator =>
+  combine(
+    IsString(),
+    Matches(/^[A-Za-z0-9._-]*$/, {
+      message: 'meeting id may hold only letters, digits, ".", "_" and "-"',
+    }),
+    MaxLength(MEETING_ID_MAX_LENGTH, {
+      message: `meeting id must be at most ${MEETING_ID_MAX_LENGTH} characters`,
+    }),
+  );
 
 /** The edge check of a REGISTER payload. */
 export class JoinRequestDto {
-  @IsString()
-  @Length(1, USERNAME_MAX_LENGTH, {
-    message: `username must be 1 to ${USERNAME_MAX_LENGTH} characters`,
-  })
-  @Matches(NO_CONTROL_CHARACTERS, { message: 'username must not contain control characters' })
-  @Matches(/^\S(.*\S)?$/, { message: 'username must not start or end with a space' })
+  @IsUsername()
   username!: string;
 
-  @IsString()
-  @Matches(/^[A-Za-z0-9._-]*$/, {
-    message: 'meeting id may hold only letters, digits, ".", "_" and "-"',
-  })
-  @MaxLength(MEETING_ID_MAX_LENGTH, {
-    message: `meeting id must be at most ${MEETING_ID_MAX_LENGTH} characters`,
-  })
+  @IsMeetingId()
   meetingId!: string;
 
   @IsString()
@@ -49,7 +66,7 @@ export class ChatSendDto {
 }
 
 /** The first problem with a payload, or null when it is fine. */
-function firstProblem(dtoClass: new () => object, payload: object): string | null {
+export function firstProblem(dtoClass: new () => object, payload: object): string | null {
   const errors = validateSync(plainToInstance(dtoClass, payload));
   if (errors.length === 0) return null;
   return Object.values(errors[0].constraints ?? {})[0] ?? `invalid ${errors[0].property}`;

@@ -33,6 +33,8 @@ import { LOGGER } from '@sapora/service-kit';
 import { ConnectedParticipant, sendError } from '../rooms/connected-participant';
 import { MembershipService } from '../rooms/membership-service';
 import { RoomDirectory } from '../rooms/room-directory';
+import { MeetingReminders } from '../meetings/meeting-reminders';
+import { isMeetingRequest, MeetingService } from '../meetings/meeting-service';
 
 function errorCodeOf(error: FrameError | SendBufferOverflowError): ErrorCode {
   if (error instanceof UnknownFrameTypeError) return ErrorCode.UnknownType;
@@ -44,8 +46,8 @@ function errorCodeOf(error: FrameError | SendBufferOverflowError): ErrorCode {
 
 /**
  * The control service's TCP edge: accepts connections, decodes frames and routes each to
- * membership or chat. A connection's frames are handled one at a time, in order, so a chat
- * sent right after REGISTER never overtakes the join.
+ * membership, chat or the meeting scheduler. A connection's frames are handled one at a time,
+ * in order, so a chat sent right after REGISTER never overtakes the join.
  */
 @Injectable()
 export class ControlServer implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -60,6 +62,8 @@ export class ControlServer implements OnApplicationBootstrap, BeforeApplicationS
     private readonly directory: RoomDirectory,
     private readonly publisher: MembershipPublisher,
     private readonly maintenance: MaintenanceQueue,
+    private readonly meetings: MeetingService,
+    private readonly reminders: MeetingReminders,
   ) {
     this.#tcp = new FramedTcpServer({
       host: config.CONTROL_HOST,
@@ -79,6 +83,7 @@ export class ControlServer implements OnApplicationBootstrap, BeforeApplicationS
   async onApplicationBootstrap(): Promise<void> {
     await this.publisher.connect();
     await this.maintenance.start(this.config.SWEEP_INTERVAL_MS);
+    await this.reminders.start();
     this.#address = await this.#tcp.listen();
     this.logger.info(
       { host: this.#address.address, port: this.#address.port },
@@ -96,7 +101,13 @@ export class ControlServer implements OnApplicationBootstrap, BeforeApplicationS
     for (const connection of this.#tcp.connections) connection.end(MessageType.Disconnect, goodbye);
     await this.#tcp.drain(this.config.SHUTDOWN_GRACE_MS);
     await this.maintenance.close();
+    await this.reminders.close();
     await this.publisher.close();
+  }
+
+  /** Sends one encoded payload to every connection, joined or not. */
+  broadcast(type: MessageType, payload: Uint8Array): void {
+    for (const connection of this.#tcp.connections) connection.send(type, payload);
   }
 
   #serve(connection: FramedConnection): void {
@@ -108,6 +119,11 @@ export class ControlServer implements OnApplicationBootstrap, BeforeApplicationS
       if (connection.closed) return;
       // The decoder only lets through types in CLIENT_TO_CONTROL_LIMITS.
       const type = frame.type as MessageType;
+      // The scheduler is open before REGISTER: people look at and plan meetings before joining.
+      if (isMeetingRequest(type)) {
+        await this.meetings.handle(connection, { ...frame, type }, participant?.member.username);
+        return;
+      }
       if (participant === undefined) {
         if (type !== MessageType.Register) {
           sendError(

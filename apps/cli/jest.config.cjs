@@ -1,1 +1,5 @@
-module.exports = { ...require('../../tools/jest/jest.preset.cjs'), displayName: 'cli', rootDir: __dirname };
+module.exports = {
+  ...require('../../tools/jest/jest.preset.cjs'),
+  displayName: 'cli',
+  rootDir: __dirname,
+};

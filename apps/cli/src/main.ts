@@ -1,28 +1,34 @@
 #!/usr/bin/env node
 import { chatCommand } from './commands/chat-command';
+import { discoverCommand } from './commands/discover-command';
 import { EXIT, UsageError } from './commands/common-options';
 import { receiveCommand, sendCommand } from './commands/file-commands';
 import { joinCommand } from './commands/join-command';
+import { meetingsCommand } from './commands/meetings-command';
 import { usersCommand } from './commands/users-command';
 
 const HELP = `sapora — conferencing on your local network
 
 Usage:
-  sapora join --server HOST[:PORT] --name NAME [--meeting ID]    interactive chat
+  sapora discover                                                list servers on the network
+  sapora join [--server HOST[:PORT]] --name NAME [--meeting ID]  interactive chat
   sapora chat send --server HOST --name NAME [--to NAME] TEXT    send one message
   sapora chat listen --server HOST --name NAME [--count N]       print messages as they come
   sapora users --server HOST --name NAME [--meeting ID]          who is in the meeting
   sapora send --server HOST --name NAME [--to NAME] FILE         send a file (MD5-checked)
   sapora receive --server HOST --name NAME [--into DIR]          save files sent to you
+  sapora meetings list|add|edit|rm --server HOST ...             the meeting schedule
 
 "sapora COMMAND --help" tells more. Exit codes: 0 ok, 1 error, 2 no such user, 64 bad usage.`;
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
+  discover: discoverCommand,
   join: joinCommand,
   chat: chatCommand,
   users: usersCommand,
   send: sendCommand,
   receive: receiveCommand,
+  meetings: meetingsCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -2,6 +2,8 @@ import { createInterface } from 'node:readline';
 import { Session } from '@sapora/client';
 import { AUDIO_HELP, AUDIO_OPTIONS, startAudio, wantsAudio } from './audio-options';
 import { startVideo, VIDEO_HELP, VIDEO_OPTIONS, wantsVideo } from './video-options';
+import { SCREEN_HELP, SCREEN_OPTIONS, startScreen, wantsScreen } from './screen-options';
+import { DISCOVERY_OPTIONS, findServer } from './discover-command';
 import {
   describeDelivery,
   diffParticipants,
@@ -17,9 +19,11 @@ import {
   sessionOptions,
 } from './common-options';
 
-export const JOIN_HELP = `sapora join --server HOST[:PORT] --name NAME [--meeting ID] [--passcode CODE]
+export const JOIN_HELP = `sapora join [--server HOST[:PORT]] --name NAME [--meeting ID] [--passcode CODE]
 
-Joins a meeting and opens an interactive chat. Lines you type go to everyone.
+Joins a meeting and opens an interactive chat. Lines you type go to everyone. Without --server,
+it looks for servers announcing themselves on the network (--discovery-port, default 5001) and
+joins the one it finds, or asks which when there are several.
   /to NAME text   send privately to NAME (any letter case)
   /users          list who is in the room
   /help           these commands
@@ -31,16 +35,27 @@ ${AUDIO_HELP}
 
 ${VIDEO_HELP}
 
+${SCREEN_HELP}
+
 Exit codes: 0 left normally, 1 could not join or lost the meeting, 64 bad usage.`;
 
 const COMMANDS_HELP = '/to NAME text · /users · /help · /quit';
 
 export async function joinCommand(args: string[]): Promise<number> {
-  const { values } = parse(args, { ...CONNECTION_OPTIONS, ...AUDIO_OPTIONS, ...VIDEO_OPTIONS });
+  const { values } = parse(args, {
+    ...CONNECTION_OPTIONS,
+    ...AUDIO_OPTIONS,
+    ...VIDEO_OPTIONS,
+    ...SCREEN_OPTIONS,
+    ...DISCOVERY_OPTIONS,
+  });
   if (values.help) {
     process.stdout.write(`${JOIN_HELP}\n`);
     return EXIT.ok;
   }
+  // Without --server, the server discovery finds on the network.
+  if (values.server === undefined && values.name !== undefined)
+    values.server = await findServer(values['discovery-port']);
   const options = sessionOptions(values);
   const session = await joinOrExplain(options);
   const stopAudio = wantsAudio(values) ? await startAudio(session, values) : () => undefined;
@@ -67,6 +82,9 @@ export async function joinCommand(args: string[]): Promise<number> {
   print(
     `Joined "${session.meetingId}" on ${options.host}:${options.port} as ${me}. ${COMMANDS_HELP}`,
   );
+  const stopScreen = wantsScreen(values)
+    ? await startScreen(session, values, print)
+    : () => Promise.resolve();
   print(formatParticipants(session.participants, me));
   for (const message of session.history) print(formatMessage(message, me));
 
@@ -87,6 +105,7 @@ export async function joinCommand(args: string[]): Promise<number> {
     session.once('closed', ({ reason, byServer }) => {
       stopAudio();
       stopVideo();
+      void stopScreen();
       if (byServer) print(`Disconnected: ${reason}`);
       rl.close();
       resolve(byServer ? EXIT.error : EXIT.ok);

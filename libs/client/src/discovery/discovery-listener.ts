@@ -170,6 +170,11 @@ function changed(before: DiscoveredServer, after: DiscoveredServer): boolean {
 export interface DiscoverOptions extends DiscoveryListenerOptions {
   /** How long to listen (6 s by default: a little more than one announcement interval). */
   timeoutMs?: number;
+  /**
+   * Stop this long after the first server is heard rather than at timeoutMs: for a client that
+   * wants a server now. Servers announce at the same interval, so most are heard together.
+   */
+  settleMs?: number;
 }
 
 /** Listens for timeoutMs and returns every server heard, by name. */
@@ -180,7 +185,15 @@ export async function discover(options: DiscoverOptions = {}): Promise<Discovere
   const listener = new DiscoveryListener({ ...options, staleAfterMs });
   await listener.start();
   try {
-    await new Promise((resolve) => setTimeout(resolve, timeoutMs));
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      const settleMs = options.settleMs;
+      if (settleMs === undefined) return;
+      listener.once('server', () => {
+        clearTimeout(timer);
+        setTimeout(resolve, settleMs);
+      });
+    });
     return listener.servers;
   } finally {
     listener.close();

@@ -2,7 +2,7 @@
  * File transfer benchmark: one 100 MiB file of random bytes on loopback, uploaded to a room and
  * downloaded by a recipient through the built file service (its own process, with control and a
  * redis-server of its own), and the same bytes through a bare TCP copy with MD5 at both ends
- * (bare-tcp-copy.ts, also its own process): the ceiling. Alternating, three rounds each.
+ * (bare-tcp-copy.ts, also its own process): the ceiling. Alternating, five rounds each; figures are medians.
  *   npm run bench:files
  * Upload time is the whole `FileTransferClient.upload()` call: the client's MD5 pass over the
  * file, the offer, the bytes, and the server's MD5 check and FILE_DONE. Download time is the whole
@@ -32,7 +32,7 @@ import { figure } from './stats';
 import { ServiceProcess, startServiceProcess } from './service-process';
 
 const SIZE = 100 * 1024 * 1024;
-const ROUNDS = 3;
+const ROUNDS = 5;
 
 function makeFile(path: string): void {
   const fd = openSync(path, 'w');

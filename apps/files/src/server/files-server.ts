@@ -427,7 +427,7 @@ export class FilesServer implements OnApplicationBootstrap, BeforeApplicationShu
     });
     for await (const block of stream as AsyncIterable<Buffer>) {
       for (let at = 0; at < block.length && !connection.closed; at += FILE_CHUNK_BYTES)
-        connection.send(MessageType.FileChunk, block.subarray(at, at + FILE_CHUNK_BYTES));
+        connection.sendUncopied(MessageType.FileChunk, block.subarray(at, at + FILE_CHUNK_BYTES));
       if (connection.closed) break;
       await connection.writableBelow(4 * 1024 * 1024);
     }

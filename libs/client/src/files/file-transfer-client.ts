@@ -86,6 +86,8 @@ async function sizeOf(path: string): Promise<number> {
   );
 }
 
+const WRITE_BATCH_BYTES = 1024 * 1024;
+
 function cancelled(what: string): Error {
   const error = new Error(`${what} cancelled`);
   error.name = 'AbortError';
@@ -275,12 +277,31 @@ export class FileTransferClient {
     const hash = await hashOfFile(part, held);
     const connection = await this.#open(held > 0);
     const handle = await open(part, held > 0 ? 'r+' : 'w');
+    let pending = Promise.resolve();
     try {
       const meta = await new Promise<FileMeta>((resolve, reject) => {
         let info: FileMeta | null = null;
         let meter: ProgressMeter | null = null;
         let received = held;
-        let pending = Promise.resolve();
+        // Chunks go to disk a megabyte at a time: one write per 32 KiB frame costs more than
+        // the network does.
+        let batch: Buffer[] = [];
+        let batchBytes = 0;
+        let batchStart = held;
+        const flush = (progress: ProgressMeter, last: boolean): void => {
+          const chunks = batch;
+          const start = batchStart;
+          const bytes = batchBytes;
+          batch = [];
+          batchStart += bytes;
+          batchBytes = 0;
+          pending = pending.then(async () => {
+            await handle.writev(chunks, start);
+            progress.report(start + bytes, bytes);
+            if (last) finish();
+          });
+          pending.catch((error: Error) => finish(error));
+        };
         const finish = (error?: Error): void => {
           connection.off('frame', onFrame);
           connection.off('close', onClose);
@@ -318,17 +339,12 @@ export class FileTransferClient {
             }
           } else if (frame.type === MessageType.FileChunk && info !== null && meter !== null) {
             const chunk = frame.payload;
-            const position = received;
             received += chunk.length;
             hash.update(chunk);
-            const { size } = info;
-            const progress = meter;
-            pending = pending.then(async () => {
-              await handle.write(chunk, 0, chunk.length, position);
-              progress.report(position + chunk.length, chunk.length);
-              if (position + chunk.length === size) finish();
-            });
-            pending.catch((error: Error) => finish(error));
+            batch.push(chunk);
+            batchBytes += chunk.length;
+            const last = received === info.size;
+            if (last || batchBytes >= WRITE_BATCH_BYTES) flush(meter, last);
           }
         };
         connection.on('frame', onFrame);
@@ -342,6 +358,7 @@ export class FileTransferClient {
       });
       return { meta, md5: hash.digest('hex') };
     } finally {
+      await pending.catch(() => undefined);
       await handle.close();
       connection.end();
     }

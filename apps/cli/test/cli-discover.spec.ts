@@ -57,13 +57,17 @@ describe('sapora discover, and join without --server', () => {
       '--discovery-port',
       String(discoveryPort),
     ]);
-    await waitFor(() => joined.output().includes('Joined "found"'), { what: 'the join' });
+    // Generous: on a loaded CI machine, starting node and listening take a while.
+    await waitFor(() => joined.output().includes('Joined "found"'), {
+      what: 'the join',
+      timeoutMs: 20_000,
+    });
     expect(joined.output()).toContain(
       `Found "Test Lab" at 127.0.0.1:${stack.ports.get('control')}`,
     );
     joined.child.kill('SIGINT');
     expect(await joined.exited).toBe(0);
-  });
+  }, 30_000);
 
   it('says so when nothing answers', async () => {
     const silent = runNode(CLI, [

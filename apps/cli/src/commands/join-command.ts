@@ -1,5 +1,13 @@
 import { createInterface } from 'node:readline';
-import { Session } from '@sapora/client';
+import { createInterface as createPrompt } from 'node:readline/promises';
+import {
+  MeetingReminder,
+  MeetingsClient,
+  ScheduledMeeting,
+  Session,
+  SessionOptions,
+} from '@sapora/client';
+import { describeMeeting, localTime } from '../meeting-format';
 import { AUDIO_HELP, AUDIO_OPTIONS, startAudio, wantsAudio } from './audio-options';
 import { startVideo, VIDEO_HELP, VIDEO_OPTIONS, wantsVideo } from './video-options';
 import { SCREEN_HELP, SCREEN_OPTIONS, startScreen, wantsScreen } from './screen-options';
@@ -23,7 +31,8 @@ export const JOIN_HELP = `sapora join [--server HOST[:PORT]] --name NAME [--meet
 
 Joins a meeting and opens an interactive chat. Lines you type go to everyone. Without --server,
 it looks for servers announcing themselves on the network (--discovery-port, default 5001) and
-joins the one it finds, or asks which when there are several.
+joins the one it finds, or asks which when there are several. Without --meeting, it shows the
+server's scheduled meetings and, at a terminal, lets you pick one (Enter: the default room).
   /to NAME text   send privately to NAME (any letter case)
   /users          list who is in the room
   /help           these commands
@@ -57,6 +66,7 @@ export async function joinCommand(args: string[]): Promise<number> {
   if (values.server === undefined && values.name !== undefined)
     values.server = await findServer(values['discovery-port']);
   const options = sessionOptions(values);
+  if (values.meeting === undefined) options.meetingId = await chooseMeeting(options);
   const session = await joinOrExplain(options);
   const stopAudio = wantsAudio(values) ? await startAudio(session, values) : () => undefined;
   const stopVideo = wantsVideo(values) ? await startVideo(session, values) : () => undefined;
@@ -94,6 +104,7 @@ export async function joinCommand(args: string[]): Promise<number> {
     known = participants;
   });
   session.on('chat', (message) => print(formatMessage(message, me)));
+  session.on('reminder', (reminder) => print(`* ${describeReminder(reminder)}`));
   session.on('error', (error) => print(`! ${error.message}`));
   session.on('reconnecting', ({ attempt }) =>
     print(`… connection lost; reconnecting (attempt ${attempt})`),
@@ -148,5 +159,51 @@ async function handleLine(
     if (to !== 'all' || delivery.recipients === 0) print(`  (${describeDelivery(delivery)})`);
   } catch (error) {
     print(`! not sent: ${(error as Error).message}`);
+  }
+}
+
+function describeReminder({ meeting, minutesBefore, starting }: MeetingReminder): string {
+  const when = starting
+    ? 'starts now'
+    : `starts in ${minutesBefore} min (${localTime(meeting.startMs)})`;
+  return `meeting "${meeting.title}" (--meeting ${meeting.meetingId}) ${when}`;
+}
+
+/**
+ * The login step without --meeting: the server's schedule, so people find their meeting. At a
+ * terminal one can be picked; otherwise (a script's stdin is its chat) the default room is used.
+ */
+async function chooseMeeting(options: SessionOptions): Promise<string> {
+  let meetings: ScheduledMeeting[];
+  try {
+    const client = await MeetingsClient.connect({ host: options.host, port: options.port });
+    try {
+      meetings = await client.list();
+    } finally {
+      client.close();
+    }
+  } catch {
+    // The join that follows reports an unreachable server in its own words.
+    return '';
+  }
+  if (meetings.length === 0) return '';
+  const list = meetings.map((meeting, i) => `  ${i + 1}. ${describeMeeting(meeting)}`).join('\n');
+  process.stderr.write(`Scheduled meetings on this server:\n${list}\n`);
+  if (process.stdin.isTTY !== true) {
+    process.stderr.write('No --meeting given: joining the default room.\n');
+    return '';
+  }
+  const prompt = createPrompt({ input: process.stdin, output: process.stderr });
+  try {
+    for (;;) {
+      const answer = (
+        await prompt.question(`Join which (1-${meetings.length}, Enter for the default room)? `)
+      ).trim();
+      if (answer === '') return '';
+      const chosen = meetings[Number(answer) - 1];
+      if (chosen !== undefined) return chosen.meetingId;
+    }
+  } finally {
+    prompt.close();
   }
 }

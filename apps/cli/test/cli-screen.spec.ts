@@ -1,4 +1,5 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runNode, waitFor, ServiceStack } from '@sapora/testing';
@@ -59,5 +60,53 @@ describe('sapora join with screen sharing: a presenter bot and a recorder', () =
     );
     recorder.child.kill('SIGINT');
     expect(await recorder.exited).toBe(0);
+  }, 30_000);
+
+  it('shares a real X screen through ffmpeg x11grab (--share-screen), at the screen’s own size', async () => {
+    // A virtual X server of a size no test picture has, on a display number of its own.
+    const display = `:${90 + (process.pid % 400)}`;
+    const xvfb = spawn('Xvfb', [display, '-screen', '0', '800x600x24', '-nolisten', 'tcp'], {
+      stdio: 'ignore',
+    });
+    const out = join(dir, 'x11');
+    try {
+      await waitFor(() => existsSync(`/tmp/.X11-unix/X${display.slice(1)}`), {
+        what: 'Xvfb to start',
+      });
+      const common = [
+        'join',
+        '--server',
+        stack.server,
+        '--meeting',
+        'x11',
+        '--screen-port',
+        String(stack.ports.get('screen')),
+      ];
+      const recorder = runNode(CLI, [...common, '--name', 'Rec', '--screen-out', out]);
+      await waitFor(() => recorder.output().includes('nobody is sharing a screen'), {
+        what: 'the recorder to view',
+      });
+      const presenter = runNode(CLI, [
+        ...common,
+        '--name',
+        'Desk',
+        '--share-screen',
+        '--screen-display',
+        display,
+      ]);
+      await waitFor(() => existsSync(join(out, 'latest.jpg')), {
+        timeoutMs: 15_000,
+        what: 'a captured frame',
+      });
+      const latest = readFileSync(join(out, 'latest.jpg'));
+      const sof = latest.indexOf(Buffer.from([0xff, 0xc0]));
+      expect([latest.readUInt16BE(sof + 7), latest.readUInt16BE(sof + 5)]).toEqual([800, 600]);
+      presenter.child.kill('SIGINT');
+      recorder.child.kill('SIGINT');
+      expect(await presenter.exited).toBe(0);
+      expect(await recorder.exited).toBe(0);
+    } finally {
+      xvfb.kill('SIGTERM');
+    }
   }, 30_000);
 });

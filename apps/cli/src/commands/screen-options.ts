@@ -97,6 +97,13 @@ export async function startScreen(
       await presenter.present({ source });
       print('* you are sharing your screen');
       clients.push(presenter);
+      // ffmpeg that cannot open the display produces nothing: say why rather than share nothing.
+      if (source instanceof FfmpegVideoSource) {
+        setTimeout(() => {
+          if (presenter.stats.sent === 0 && source.error !== '')
+            print(`! screen capture failed: ${source.error}`);
+        }, 3_000).unref();
+      }
     } catch (error) {
       source.close?.();
       print(`! cannot share your screen: ${(error as Error).message}`);

@@ -65,7 +65,7 @@ describe('sapora discover, and join without --server', () => {
     expect(joined.output()).toContain(
       `Found "Test Lab" at 127.0.0.1:${stack.ports.get('control')}`,
     );
-    joined.child.kill('SIGINT');
+    joined.child.stdin?.write('/quit\n');
     expect(await joined.exited).toBe(0);
   }, 30_000);
 

@@ -37,7 +37,7 @@ describe('sapora join and the meeting schedule', () => {
       /Scheduled meetings on this server:\n {2}1\. "retro" \(Sprint retro\)/,
     );
     expect(cli.output()).toContain('No --meeting given: joining the default room.');
-    cli.child.kill('SIGINT');
+    cli.child.stdin?.write('/quit\n');
     expect(await cli.exited).toBe(0);
   });
 
@@ -81,7 +81,7 @@ describe('sapora join and the meeting schedule', () => {
     await waitFor(() => cli.output().includes('meeting "Quick sync" (--meeting soon) starts now'), {
       what: 'the "starting" reminder',
     });
-    cli.child.kill('SIGINT');
+    cli.child.stdin?.write('/quit\n');
     expect(await cli.exited).toBe(0);
   });
 });

@@ -18,7 +18,7 @@ import {
 } from '@sapora/protocol';
 import { freePort, startRedis } from '@sapora/testing';
 import { figure } from './stats';
-import { startServiceProcess } from './service-process';
+import { startServiceProcess, startTcpService } from './service-process';
 
 const ROOM_SIZE = 5;
 const LOADS = [60, 150, 300, 400];
@@ -47,16 +47,7 @@ async function main(): Promise<void> {
   const redis = await startRedis();
   const controlPort = await freePort();
   const audioPort = await freePort();
-  const control = await startServiceProcess(
-    'control',
-    {
-      REDIS_URL: redis.url,
-      CONTROL_HOST: '127.0.0.1',
-      CONTROL_PORT: String(controlPort),
-      LOG_LEVEL: 'warn',
-    },
-    { tcpPort: controlPort },
-  );
+  const control = await startTcpService('control', redis.url, controlPort);
   let latest: MixerFigures | null = null;
   const audio = await startServiceProcess(
     'audio',

@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { Session } from '@sapora/client';
 import { freePort, startRedis } from '@sapora/testing';
 import { figure, Samples } from './stats';
-import { startServiceProcess } from './service-process';
+import { startTcpService } from './service-process';
 
 const PACED_MESSAGES = 400;
 const PACE_MS = 5;
@@ -114,19 +114,11 @@ function waitForDeliveries(
 async function main(): Promise<void> {
   const redis = await startRedis();
   const port = await freePort();
-  const control = await startServiceProcess(
-    'control',
-    {
-      REDIS_URL: redis.url,
-      CONTROL_HOST: '127.0.0.1',
-      CONTROL_PORT: String(port),
-      LOG_LEVEL: 'warn',
-      // The benchmark measures the service, not the per-person rate limit.
-      CHAT_BURST: '1000000',
-      CHAT_RATE_PER_SECOND: '1000000',
-    },
-    { tcpPort: port },
-  );
+  const control = await startTcpService('control', redis.url, port, {
+    // The benchmark measures the service, not the per-person rate limit.
+    CHAT_BURST: '1000000',
+    CHAT_RATE_PER_SECOND: '1000000',
+  });
   try {
     const joins = new Samples();
     const results: RoomResult[] = [];

@@ -29,7 +29,7 @@ import { createInterface } from 'node:readline';
 import { FileTransferClient, md5OfFile, Session } from '@sapora/client';
 import { freePort, startRedis } from '@sapora/testing';
 import { figure } from './stats';
-import { ServiceProcess, startServiceProcess } from './service-process';
+import { ServiceProcess, startTcpService } from './service-process';
 
 const SIZE = 100 * 1024 * 1024;
 const ROUNDS = 5;
@@ -148,27 +148,8 @@ async function main(): Promise<void> {
   };
   try {
     processes.push(
-      await startServiceProcess(
-        'control',
-        {
-          REDIS_URL: redis.url,
-          CONTROL_HOST: '127.0.0.1',
-          CONTROL_PORT: String(controlPort),
-          LOG_LEVEL: 'warn',
-        },
-        { tcpPort: controlPort },
-      ),
-      await startServiceProcess(
-        'files',
-        {
-          REDIS_URL: redis.url,
-          FILES_HOST: '127.0.0.1',
-          FILES_PORT: String(filesPort),
-          FILES_DIR: storage,
-          LOG_LEVEL: 'warn',
-        },
-        { tcpPort: filesPort },
-      ),
+      await startTcpService('control', redis.url, controlPort),
+      await startTcpService('files', redis.url, filesPort, { FILES_DIR: storage }),
     );
     mkdirSync(bareDir);
     processes.push(await startBare(barePort, bareDir));

@@ -14,7 +14,7 @@ import { ScreenShareClient, Session } from '@sapora/client';
 import { encodeFrame, encodePayload, MessageType, ScreenRole } from '@sapora/protocol';
 import { freePort, startRedis } from '@sapora/testing';
 import { figure, Samples } from './stats';
-import { ServiceProcess, startServiceProcess } from './service-process';
+import { ServiceProcess, startTcpService } from './service-process';
 
 const FPS = 10;
 const SECONDS = 6;
@@ -75,7 +75,9 @@ async function runStep(controlPort: number, screenPort: number, n: number): Prom
   }
   const stalledSession = await join(controlPort, 'stalled', meetingId);
   sessions.push(stalledSession);
-  const stalled = await stalledViewer(screenPort, stalledSession.sessionToken!);
+  const token = stalledSession.sessionToken;
+  if (token === undefined) throw new Error('the stalled viewer did not join');
+  const stalled = await stalledViewer(screenPort, token);
 
   const presenter = new ScreenShareClient({
     session: presenterSession,
@@ -121,26 +123,8 @@ async function main(): Promise<void> {
   const results: StepResult[] = [];
   try {
     services.push(
-      await startServiceProcess(
-        'control',
-        {
-          REDIS_URL: redis.url,
-          CONTROL_HOST: '127.0.0.1',
-          CONTROL_PORT: String(controlPort),
-          LOG_LEVEL: 'warn',
-        },
-        { tcpPort: controlPort },
-      ),
-      await startServiceProcess(
-        'screen',
-        {
-          REDIS_URL: redis.url,
-          SCREEN_HOST: '127.0.0.1',
-          SCREEN_PORT: String(screenPort),
-          LOG_LEVEL: 'warn',
-        },
-        { tcpPort: screenPort },
-      ),
+      await startTcpService('control', redis.url, controlPort),
+      await startTcpService('screen', redis.url, screenPort),
     );
     for (const n of VIEWER_COUNTS) {
       const result = await runStep(controlPort, screenPort, n);

@@ -72,3 +72,24 @@ export async function startServiceProcess(
     },
   };
 }
+
+/** A built TCP service (control, files, screen) on loopback at `port`, logging only warnings. */
+export function startTcpService(
+  app: string,
+  redisUrl: string,
+  port: number,
+  env: Record<string, string> = {},
+): Promise<ServiceProcess> {
+  const prefix = app.toUpperCase();
+  return startServiceProcess(
+    app,
+    {
+      REDIS_URL: redisUrl,
+      [`${prefix}_HOST`]: '127.0.0.1',
+      [`${prefix}_PORT`]: String(port),
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
+    { tcpPort: port },
+  );
+}

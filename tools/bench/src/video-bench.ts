@@ -20,7 +20,7 @@ import {
 } from '@sapora/protocol';
 import { freePort, startRedis } from '@sapora/testing';
 import { figure, Samples } from './stats';
-import { ServiceProcess, startServiceProcess } from './service-process';
+import { ServiceProcess, startServiceProcess, startTcpService } from './service-process';
 import { spawn } from 'node:child_process';
 
 const VIEWERS = 3;
@@ -154,16 +154,7 @@ async function main(): Promise<void> {
   const controlPort = await freePort();
   const videoPort = await freePort();
   const barePort = await freePort();
-  const control = await startServiceProcess(
-    'control',
-    {
-      REDIS_URL: redis.url,
-      CONTROL_HOST: '127.0.0.1',
-      CONTROL_PORT: String(controlPort),
-      LOG_LEVEL: 'warn',
-    },
-    { tcpPort: controlPort },
-  );
+  const control = await startTcpService('control', redis.url, controlPort);
   const video = await startServiceProcess(
     'video',
     { REDIS_URL: redis.url, VIDEO_HOST: '127.0.0.1', VIDEO_PORT: String(videoPort) },

@@ -68,6 +68,13 @@ export async function joinCommand(args: string[]): Promise<number> {
   const options = sessionOptions(values);
   if (values.meeting === undefined) options.meetingId = await chooseMeeting(options);
   const session = await joinOrExplain(options);
+  // Before anything is printed: a signal with no listener kills the process on the spot, so a
+  // script that stops us as soon as it sees "Joined" would leave the session hanging.
+  const leave = (): void => {
+    void session.leave();
+  };
+  process.once('SIGINT', leave);
+  process.once('SIGTERM', leave);
   const stopAudio = wantsAudio(values) ? await startAudio(session, values) : () => undefined;
   const stopVideo = wantsVideo(values) ? await startVideo(session, values) : () => undefined;
   const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true;
@@ -123,12 +130,7 @@ export async function joinCommand(args: string[]): Promise<number> {
     });
   });
 
-  const leave = (): void => {
-    void session.leave();
-  };
   rl.on('SIGINT', leave);
-  process.once('SIGINT', leave);
-  process.once('SIGTERM', leave);
   rl.on('close', leave);
   rl.on('line', (line) => void handleLine(session, line.trim(), print, leave));
   if (interactive) rl.prompt();

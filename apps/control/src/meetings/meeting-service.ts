@@ -20,7 +20,6 @@ import {
   OWNER_TOKEN_BYTES,
 } from '@sapora/protocol';
 import { FramedConnection, Logger, LOGGER } from '@sapora/service-kit';
-import { sendError } from '../rooms/connected-participant';
 import { MeetingReminders } from './meeting-reminders';
 import {
   checkMeetingCreate,
@@ -71,7 +70,7 @@ export class MeetingService {
     joinedAs: string | undefined,
   ): Promise<void> {
     const refuse = (refusal: Refusal): void =>
-      sendError(connection, refusal.code, refusal.message, frame.sequence);
+      connection.sendError(refusal.code, refusal.message, frame.sequence);
     switch (frame.type) {
       case MessageType.MeetingsList: {
         decodePayload(MessageType.MeetingsList, frame.payload);

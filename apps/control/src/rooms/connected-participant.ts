@@ -1,5 +1,5 @@
 import { MemberRecord } from '@sapora/coordination';
-import { encodePayload, ErrorCode, MessageType } from '@sapora/protocol';
+import { ErrorCode } from '@sapora/protocol';
 import { FramedConnection } from '@sapora/service-kit';
 import { TokenBucket } from '../chat/token-bucket';
 
@@ -16,19 +16,6 @@ export class ConnectedParticipant {
   }
 
   sendError(code: ErrorCode, message: string, requestSequence = 0, fatal = false): void {
-    sendError(this.connection, code, message, requestSequence, fatal);
+    this.connection.sendError(code, message, requestSequence, fatal);
   }
-}
-
-/** Sends an ERROR frame; a fatal one also ends the connection once it is flushed. */
-export function sendError(
-  connection: FramedConnection,
-  code: ErrorCode,
-  message: string,
-  requestSequence = 0,
-  fatal = false,
-): void {
-  const payload = encodePayload(MessageType.Error, { code, message, requestSequence, fatal });
-  if (fatal) connection.end(MessageType.Error, payload);
-  else connection.send(MessageType.Error, payload);
 }

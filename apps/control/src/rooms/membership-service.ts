@@ -22,7 +22,7 @@ import { TokenBucket } from '../chat/token-bucket';
 import { ControlConfig } from '../config/control-config';
 import { LOGGER } from '@sapora/service-kit';
 import { checkJoinRequest } from '../join/request-validation';
-import { ConnectedParticipant, sendError } from './connected-participant';
+import { ConnectedParticipant } from './connected-participant';
 import { RoomDirectory } from './room-directory';
 
 const REFUSALS = {
@@ -63,7 +63,7 @@ export class MembershipService {
   ): Promise<ConnectedParticipant | undefined> {
     const problem = checkJoinRequest(request);
     if (problem !== null) {
-      sendError(connection, ErrorCode.InvalidRequest, problem, sequence);
+      connection.sendError(ErrorCode.InvalidRequest, problem, sequence);
       return undefined;
     }
     const meetingId = request.meetingId === '' ? DEFAULT_MEETING_ID : request.meetingId;
@@ -75,8 +75,7 @@ export class MembershipService {
       resumeToken: request.resumeToken.toString('hex'),
     });
     if (!outcome.ok) {
-      sendError(
-        connection,
+      connection.sendError(
         REFUSALS[outcome.reason],
         this.#refusalText(outcome.reason, request.username, meetingId),
         sequence,

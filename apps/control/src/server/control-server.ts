@@ -30,7 +30,7 @@ import { AddressInfo } from 'node:net';
 import { ChatRouter } from '../chat/chat-router';
 import { ControlConfig } from '../config/control-config';
 import { LOGGER } from '@sapora/service-kit';
-import { ConnectedParticipant, sendError } from '../rooms/connected-participant';
+import { ConnectedParticipant } from '../rooms/connected-participant';
 import { MembershipService } from '../rooms/membership-service';
 import { RoomDirectory } from '../rooms/room-directory';
 import { MeetingReminders } from '../meetings/meeting-reminders';
@@ -126,8 +126,7 @@ export class ControlServer implements OnApplicationBootstrap, BeforeApplicationS
       }
       if (participant === undefined) {
         if (type !== MessageType.Register) {
-          sendError(
-            connection,
+          connection.sendError(
             ErrorCode.NotJoined,
             `${messageTypeName(frame.type)} before REGISTER`,
             frame.sequence,
@@ -191,17 +190,17 @@ export class ControlServer implements OnApplicationBootstrap, BeforeApplicationS
               { type: messageTypeName(frame.type), err: error.message },
               'malformed payload',
             );
-            sendError(connection, ErrorCode.MalformedFrame, error.message, frame.sequence, true);
+            connection.sendError(ErrorCode.MalformedFrame, error.message, frame.sequence, true);
             return;
           }
           log.error({ err: error, type: messageTypeName(frame.type) }, 'request failed');
-          sendError(connection, ErrorCode.Internal, 'internal error; try again', frame.sequence);
+          connection.sendError(ErrorCode.Internal, 'internal error; try again', frame.sequence);
         });
     });
     connection.on('protocolError', (error) => {
       log.warn({ err: error.message }, 'protocol error; closing connection');
       if (error instanceof SendBufferOverflowError) connection.destroy();
-      else sendError(connection, errorCodeOf(error), error.message, 0, true);
+      else connection.sendError(errorCodeOf(error), error.message, 0, true);
     });
     connection.on('close', () => {
       // A dropped connection is not a leave: the session stays resumable until it times out.

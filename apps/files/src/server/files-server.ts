@@ -44,18 +44,6 @@ interface UploadState {
   recipients: string[];
 }
 
-function sendError(
-  connection: FramedConnection,
-  code: ErrorCode,
-  message: string,
-  requestSequence: number,
-  fatal: boolean,
-): void {
-  const payload = encodePayload(MessageType.Error, { code, message, requestSequence, fatal });
-  if (fatal) connection.end(MessageType.Error, payload);
-  else connection.send(MessageType.Error, payload);
-}
-
 /**
  * The file service's TCP edge. A connection uploads (FILE_OFFER, then FILE_CHUNK frames) or
  * downloads (FILE_FETCH, then FILE_META and FILE_CHUNK frames); the size cap holds on every
@@ -133,8 +121,7 @@ export class FilesServer implements OnApplicationBootstrap, BeforeApplicationShu
       const type = frame.type as MessageType;
       if (type === MessageType.FileChunk) {
         if (uploading === null) {
-          sendError(
-            connection,
+          connection.sendError(
             ErrorCode.NotJoined,
             'FILE_CHUNK before FILE_OFFER',
             frame.sequence,
@@ -145,8 +132,7 @@ export class FilesServer implements OnApplicationBootstrap, BeforeApplicationShu
         const state = uploading;
         if (state.upload.received + frame.payload.length > state.offer.size) {
           abandon();
-          sendError(
-            connection,
+          connection.sendError(
             ErrorCode.FileTooLarge,
             `more bytes than the ${state.offer.size} announced`,
             frame.sequence,
@@ -163,8 +149,7 @@ export class FilesServer implements OnApplicationBootstrap, BeforeApplicationShu
         return;
       }
       if (uploading !== null) {
-        sendError(
-          connection,
+        connection.sendError(
           ErrorCode.InvalidRequest,
           `${messageTypeName(type)} during an upload`,
           frame.sequence,
@@ -194,8 +179,7 @@ export class FilesServer implements OnApplicationBootstrap, BeforeApplicationShu
           abandon();
           const malformed = error instanceof MalformedPayloadError;
           if (!malformed) this.logger.error({ err: error }, 'file request failed');
-          sendError(
-            connection,
+          connection.sendError(
             malformed ? ErrorCode.MalformedFrame : ErrorCode.Internal,
             (error as Error).message,
             frame.sequence,
@@ -207,7 +191,7 @@ export class FilesServer implements OnApplicationBootstrap, BeforeApplicationShu
       abandon();
       const code =
         error.name === 'FrameTooLargeError' ? ErrorCode.FrameTooLarge : ErrorCode.MalformedFrame;
-      sendError(connection, code, error.message, 0, true);
+      connection.sendError(code, error.message, 0, true);
     });
     connection.on('close', () => release(true));
   }
@@ -222,7 +206,7 @@ export class FilesServer implements OnApplicationBootstrap, BeforeApplicationShu
     sequence: number,
   ): Promise<UploadState | null> {
     const refuse = (code: ErrorCode, message: string): null => {
-      sendError(connection, code, message, sequence, false);
+      connection.sendError(code, message, sequence, false);
       return null;
     };
     const sender = await this.#session(offer.sessionToken);
@@ -330,8 +314,7 @@ export class FilesServer implements OnApplicationBootstrap, BeforeApplicationShu
     const { ok, md5 } = state.upload.finish(state.offer.md5);
     this.#forget(state.upload.fileId);
     if (!ok) {
-      sendError(
-        connection,
+      connection.sendError(
         ErrorCode.ChecksumMismatch,
         `received bytes have MD5 ${md5}, not ${state.offer.md5}; nothing was kept`,
         sequence,
@@ -386,8 +369,7 @@ export class FilesServer implements OnApplicationBootstrap, BeforeApplicationShu
   async #fetch(connection: FramedConnection, fetch: FileFetch, sequence: number): Promise<void> {
     const requester = await this.#session(fetch.sessionToken);
     if (requester === null) {
-      sendError(
-        connection,
+      connection.sendError(
         ErrorCode.SessionExpired,
         'no live session for that token; join first',
         sequence,
@@ -397,14 +379,14 @@ export class FilesServer implements OnApplicationBootstrap, BeforeApplicationShu
     }
     const record = FileStorage.isId(fetch.fileId) ? await this.catalog.get(fetch.fileId) : null;
     if (record === null) {
-      sendError(connection, ErrorCode.NoSuchFile, `no file ${fetch.fileId}`, sequence, false);
+      connection.sendError(ErrorCode.NoSuchFile, `no file ${fetch.fileId}`, sequence, false);
       return;
     }
     if (
       record.meetingId !== requester.meetingId ||
       !record.recipients.includes(requester.participantId)
     ) {
-      sendError(connection, ErrorCode.NotAllowed, 'that file was not sent to you', sequence, false);
+      connection.sendError(ErrorCode.NotAllowed, 'that file was not sent to you', sequence, false);
       return;
     }
     const offset = Math.min(fetch.offset, record.size);

@@ -43,18 +43,6 @@ export interface ScreenStats {
   rooms: number;
 }
 
-function sendError(
-  connection: FramedConnection,
-  code: ErrorCode,
-  message: string,
-  requestSequence: number,
-  fatal: boolean,
-): void {
-  const payload = encodePayload(MessageType.Error, { code, message, requestSequence, fatal });
-  if (fatal) connection.end(MessageType.Error, payload);
-  else connection.send(MessageType.Error, payload);
-}
-
 /**
  * The screen-share service's TCP edge. One presenter per room sends JPEG frames; each is
  * encoded once and offered to every viewer of the room, whose own NewestFrameSender keeps a
@@ -149,8 +137,7 @@ export class ScreenServer implements OnApplicationBootstrap, BeforeApplicationSh
       const type = frame.type as MessageType;
       if (type === MessageType.ScreenOpen) {
         if (opening || role !== ScreenRole.Unspecified) {
-          sendError(
-            connection,
+          connection.sendError(
             ErrorCode.AlreadyJoined,
             'this connection is already open',
             frame.sequence,
@@ -167,8 +154,7 @@ export class ScreenServer implements OnApplicationBootstrap, BeforeApplicationSh
           .catch((error: unknown) => {
             const malformed = error instanceof MalformedPayloadError;
             if (!malformed) this.logger.error({ err: error }, 'screen open failed');
-            sendError(
-              connection,
+            connection.sendError(
               malformed ? ErrorCode.MalformedFrame : ErrorCode.Internal,
               (error as Error).message,
               frame.sequence,
@@ -178,8 +164,7 @@ export class ScreenServer implements OnApplicationBootstrap, BeforeApplicationSh
         return;
       }
       if (peer === null) {
-        sendError(
-          connection,
+        connection.sendError(
           ErrorCode.NotJoined,
           `${messageTypeName(type)} before SCREEN_OPEN`,
           frame.sequence,
@@ -199,8 +184,7 @@ export class ScreenServer implements OnApplicationBootstrap, BeforeApplicationSh
       }
       if (type === MessageType.ScreenFrame) {
         if (room === undefined || !presenting) {
-          sendError(
-            connection,
+          connection.sendError(
             ErrorCode.NotAllowed,
             'only the presenter sends frames',
             frame.sequence,
@@ -211,8 +195,7 @@ export class ScreenServer implements OnApplicationBootstrap, BeforeApplicationSh
         this.#stats.framesIn++;
         if (frame.payload.length > this.config.SCREEN_MAX_FRAME_BYTES) {
           this.#stats.framesRefused++;
-          sendError(
-            connection,
+          connection.sendError(
             ErrorCode.FrameTooLarge,
             `a ${frame.payload.length}-byte frame is over the limit of ${this.config.SCREEN_MAX_FRAME_BYTES}; it was not shown`,
             frame.sequence,
@@ -233,7 +216,7 @@ export class ScreenServer implements OnApplicationBootstrap, BeforeApplicationSh
           : error.name === 'SendBufferOverflowError'
             ? ErrorCode.Timeout
             : ErrorCode.MalformedFrame;
-      sendError(connection, code, error.message, 0, true);
+      connection.sendError(code, error.message, 0, true);
     });
     connection.on('close', () => {
       if (peer === null) return;
@@ -255,8 +238,7 @@ export class ScreenServer implements OnApplicationBootstrap, BeforeApplicationSh
         ? await this.store.getSession(open.sessionToken.toString('hex'))
         : null;
     if (session === null) {
-      sendError(
-        connection,
+      connection.sendError(
         ErrorCode.SessionExpired,
         'no live session for that token; join first',
         sequence,
@@ -278,8 +260,7 @@ export class ScreenServer implements OnApplicationBootstrap, BeforeApplicationSh
     if (open.role === ScreenRole.Presenter) {
       const current = room.presenter;
       if (current !== null && current.peer.participantId !== peer.participantId) {
-        sendError(
-          connection,
+        connection.sendError(
           ErrorCode.ScreenBusy,
           `${current.peer.username} is presenting; wait until they stop`,
           sequence,
@@ -301,8 +282,7 @@ export class ScreenServer implements OnApplicationBootstrap, BeforeApplicationSh
       return { peer, role: ScreenRole.Presenter };
     }
     if (open.role !== ScreenRole.Viewer) {
-      sendError(
-        connection,
+      connection.sendError(
         ErrorCode.InvalidRequest,
         'role must be PRESENTER or VIEWER',
         sequence,

@@ -3,6 +3,9 @@ import { Socket } from 'node:net';
 import {
   encodeFrame,
   encodeFrameHeader,
+  encodePayload,
+  ErrorCode,
+  MessageType,
   Frame,
   FrameDecoder,
   FrameError,
@@ -79,6 +82,13 @@ export class FramedConnection extends EventEmitter<FramedConnectionEvents> {
       this.emit('protocolError', new SendBufferOverflowError(this.#socket.writableLength));
     }
     return this.#sequence;
+  }
+
+  /** Sends an ERROR frame; a fatal one also ends the connection once it is flushed. */
+  sendError(code: ErrorCode, message: string, requestSequence = 0, fatal = false): void {
+    const payload = encodePayload(MessageType.Error, { code, message, requestSequence, fatal });
+    if (fatal) this.end(MessageType.Error, payload);
+    else this.send(MessageType.Error, payload);
   }
 
   /** Like send(), but a large payload (file bytes) is written after its header, never copied. */

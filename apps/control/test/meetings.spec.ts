@@ -239,6 +239,19 @@ describe('control service: meeting scheduler', () => {
     });
   });
 
+  it('answers a flood of scheduler requests on one connection with RATE_LIMITED', async () => {
+    const client = await rawClient();
+    for (let i = 0; i < 60; i++) client.send(MessageType.MeetingsList);
+    const error = await client.next(MessageType.Error);
+    expect(error).toMatchObject({ code: ErrorCode.RateLimited, fatal: false });
+    expect(error.message).toMatch(/too many scheduler requests; try again in \d+ ms/);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const answered = client.received.filter((frame) => frame.type === MessageType.Meetings);
+    // The burst (30 by default) and what refilled while they were read; not all 60.
+    expect(answered.length).toBeGreaterThanOrEqual(30);
+    expect(answered.length).toBeLessThan(60);
+  });
+
   it('reminds everyone connected, soon and at the start; a moved meeting at its new time, a deleted one never', async () => {
     const watcher = await rawClient();
     const planner = await meetingsClient();

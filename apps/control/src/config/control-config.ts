@@ -40,6 +40,16 @@ export class ControlConfig extends CommonConfig {
   @Min(1)
   CHAT_RATE_PER_SECOND: number = CHAT_RATE_PER_SECOND;
 
+  /** Scheduler requests per connection, joined or not: a burst of this many... */
+  @IsInt()
+  @Min(1)
+  MEETING_REQUEST_BURST: number = 30;
+
+  /** ...refilled at this rate. Requests may come before REGISTER, so this is their only bound. */
+  @IsInt()
+  @Min(1)
+  MEETING_REQUEST_RATE_PER_SECOND: number = 10;
+
   @IsInt()
   @Min(100)
   INCOMPLETE_FRAME_TIMEOUT_MS: number = INCOMPLETE_FRAME_TIMEOUT_MS;

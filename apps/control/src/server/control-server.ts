@@ -33,6 +33,7 @@ import { LOGGER } from '@sapora/service-kit';
 import { ConnectedParticipant } from '../rooms/connected-participant';
 import { MembershipService } from '../rooms/membership-service';
 import { RoomDirectory } from '../rooms/room-directory';
+import { TokenBucket } from '../chat/token-bucket';
 import { MeetingReminders } from '../meetings/meeting-reminders';
 import { isMeetingRequest, MeetingService } from '../meetings/meeting-service';
 
@@ -114,6 +115,10 @@ export class ControlServer implements OnApplicationBootstrap, BeforeApplicationS
     let participant: ConnectedParticipant | undefined;
     let queue = Promise.resolve();
     const log = this.logger.child({ connection: connection.id, ip: connection.remoteAddress });
+    const meetingRequests = new TokenBucket(
+      this.config.MEETING_REQUEST_BURST,
+      this.config.MEETING_REQUEST_RATE_PER_SECOND,
+    );
 
     const handle = async (frame: Frame): Promise<void> => {
       if (connection.closed) return;
@@ -121,6 +126,14 @@ export class ControlServer implements OnApplicationBootstrap, BeforeApplicationS
       const type = frame.type as MessageType;
       // The scheduler is open before REGISTER: people look at and plan meetings before joining.
       if (isMeetingRequest(type)) {
+        if (!meetingRequests.take()) {
+          connection.sendError(
+            ErrorCode.RateLimited,
+            `too many scheduler requests; try again in ${meetingRequests.waitMs()} ms`,
+            frame.sequence,
+          );
+          return;
+        }
         await this.meetings.handle(connection, { ...frame, type }, participant?.member.username);
         return;
       }

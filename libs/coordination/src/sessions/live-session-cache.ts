@@ -1,6 +1,7 @@
 import { decodeMediaDatagram, MediaDatagram } from '@sapora/protocol';
 import { MembershipEvent } from '../events/membership-events';
 import { RoomStore } from '../rooms/room-store';
+import { TokenMap } from './token-map';
 
 export interface KnownSession {
   participantId: string;
@@ -20,7 +21,7 @@ const MAX_UNKNOWN = 10_000;
 export class LiveSessionCache {
   readonly #store: RoomStore;
   readonly #unknownTtlMs: number;
-  readonly #known = new Map<string, KnownSession>();
+  readonly #known = new TokenMap<KnownSession>();
   readonly #unknownUntil = new Map<string, number>();
   readonly #pending = new Set<string>();
 
@@ -30,18 +31,16 @@ export class LiveSessionCache {
   }
 
   get(tokenHex: string): KnownSession | undefined {
-    return this.#known.get(tokenHex);
+    return this.#known.get(Buffer.from(tokenHex, 'hex'));
   }
 
   add(tokenHex: string, session: KnownSession): void {
-    this.#known.set(tokenHex, session);
+    this.#known.set(Buffer.from(tokenHex, 'hex'), session);
     this.#unknownUntil.delete(tokenHex);
   }
 
   remove(tokenHex: string): KnownSession | undefined {
-    const session = this.#known.get(tokenHex);
-    this.#known.delete(tokenHex);
-    return session;
+    return this.#known.delete(Buffer.from(tokenHex, 'hex'));
   }
 
   /**
@@ -60,11 +59,10 @@ export class LiveSessionCache {
       counters.malformed++;
       return null;
     }
-    const token = datagram.token.toString('hex');
-    const session = this.#known.get(token);
+    const session = this.#known.get(datagram.token);
     if (session === undefined) {
       counters.unauthenticated++;
-      this.lookup(token, Date.now());
+      this.lookup(datagram.token.toString('hex'), Date.now());
       return null;
     }
     return { datagram, session };

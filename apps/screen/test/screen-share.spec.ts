@@ -18,7 +18,9 @@ import {
   SCREEN_TO_CLIENT_LIMITS,
   ScreenRole,
 } from '@sapora/protocol';
+import { createLogger } from '@sapora/service-kit';
 import { ServiceStack, waitFor } from '@sapora/testing';
+import { createScreenApp } from '../src/create-screen-app';
 
 const MAX_FRAME = 512 * 1024;
 const md5 = (bytes: Buffer): string => createHash('md5').update(bytes).digest('hex');
@@ -261,4 +263,31 @@ describe('screen service: one presenter, many viewers, over real TCP', () => {
     stalled.destroy();
     await jo.screen.stop();
   }, 60_000);
+
+  it('clears the presenter flag a crashed screen service left behind when it starts again', async () => {
+    const max = await enter('Max', 'crash');
+    const lists: Participant[][] = [];
+    max.session.on('participants', (list) => lists.push(list));
+    await max.screen.present();
+    await waitFor(() => presenting(lists.at(-1) ?? []).join() === 'Max', {
+      what: 'Max shown presenting',
+    });
+    const dropped = new Promise<void>((resolve) => max.screen.once('closed', () => resolve()));
+    // Last in this file: the stack's screen service does not come back.
+    process.kill(stack.pids.get('screen')!, 'SIGKILL');
+    await dropped;
+    // The flag outlived the process: nobody was left to clear it.
+    expect(presenting(max.session.participants)).toEqual(['Max']);
+    const again = await createScreenApp(
+      { REDIS_URL: stack.redisUrl, SCREEN_HOST: '127.0.0.1', SCREEN_PORT: '0' },
+      { logger: createLogger('screen', { level: 'silent', nodeEnv: 'test' }) },
+    );
+    try {
+      await waitFor(() => presenting(lists.at(-1) ?? []).length === 0, {
+        what: 'the stale flag cleared',
+      });
+    } finally {
+      await again.app.close();
+    }
+  });
 });

@@ -97,6 +97,7 @@ export class ScreenServer implements OnApplicationBootstrap, BeforeApplicationSh
 
   async onApplicationBootstrap(): Promise<void> {
     await this.events.connect();
+    await this.#clearStalePresenters();
     this.#address = await this.#tcp.listen();
     this.logger.info(
       { host: this.#address.address, port: this.#address.port },
@@ -112,6 +113,26 @@ export class ScreenServer implements OnApplicationBootstrap, BeforeApplicationSh
     for (const connection of this.#tcp.connections) connection.end();
     await this.#tcp.drain(2_000);
     await this.events.close();
+  }
+
+  /**
+   * One screen service serves a deployment, and a starting one holds no share: a presenter flag
+   * still set in Redis is left over from a process that died without its clean shutdown.
+   */
+  async #clearStalePresenters(): Promise<void> {
+    for (const meetingId of await this.store.rooms()) {
+      for (const member of await this.store.members(meetingId)) {
+        if (!member.presenting) continue;
+        this.logger.info(
+          { meetingId, presenter: member.username },
+          'clearing a presenter flag left by an earlier screen service',
+        );
+        this.#publishPresenter(
+          { meetingId, participantId: member.participantId, username: member.username },
+          false,
+        );
+      }
+    }
   }
 
   /** Membership events: a participant who left can neither present nor watch any more. */

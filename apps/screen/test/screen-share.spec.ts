@@ -88,7 +88,8 @@ describe('screen service: one presenter, many viewers, over real TCP', () => {
 
     expect(await ben.screen.view()).toMatchObject({ presenting: false, presenter: '' });
     await cat.screen.view();
-    expect(await ann.screen.present()).toMatchObject({
+    const previews: Buffer[] = [];
+    expect(await ann.screen.present({ onPreview: (jpeg) => previews.push(jpeg) })).toMatchObject({
       presenting: true,
       presenter: 'Ann',
       reason: 'started',
@@ -105,6 +106,7 @@ describe('screen service: one presenter, many viewers, over real TCP', () => {
 
     const sent = Array.from({ length: 30 }, (_, n) => frame(n, 20_000 + n * 3_000));
     for (const jpeg of sent) expect(ann.screen.push(jpeg)).toBe(true);
+    expect(previews).toEqual(sent);
     for (const viewer of [ben, cat]) {
       await waitFor(() => viewer.frames.length === sent.length, { what: 'all 30 frames' });
       expect(viewer.frames.map((f) => md5(f.jpeg))).toEqual(sent.map(md5));

@@ -1,4 +1,12 @@
-import { DeliveryStatus, encodeFrame, encodePayload, MessageType, Participant } from '../index';
+import {
+  DeliveryStatus,
+  encodeAnnouncement,
+  encodeFrame,
+  encodePayload,
+  MessageType,
+  Participant,
+  ScreenRole,
+} from '../index';
 
 /** The hex examples of docs/PROTOCOL.md, encoded by the real code. */
 const hex = (bytes: Uint8Array): string =>
@@ -86,5 +94,73 @@ describe('docs/PROTOCOL.md examples', () => {
       }),
     );
     expect(hex(delivery)).toBe('01 12 00 00 00 0a 00 00 00 04 08 02 10 01 1a 02 6d 31 20 02');
+  });
+
+  it('screen: SCREEN_OPEN as a viewer (section 9)', () => {
+    const frame = encodeFrame(
+      MessageType.ScreenOpen,
+      1,
+      encodePayload(MessageType.ScreenOpen, { sessionToken: token, role: ScreenRole.Viewer }),
+    );
+    expect(hex(frame)).toBe(
+      '01 30 00 00 00 14 00 00 00 01 0a 10 00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f 10 02',
+    );
+  });
+
+  it('discovery: an announcement (section 10)', () => {
+    const datagram = encodeAnnouncement({
+      serverId: '00010203-0405-0607-0809-0a0b0c0d0e0f',
+      name: 'Aula',
+      protocolVersion: 1,
+      controlHost: '10.0.0.5',
+      controlPort: 5000,
+    });
+    expect(datagram.length).toBe(38);
+    expect(hex(datagram)).toBe(
+      '53 41 50 44 01 01 00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f 13 88 ' +
+        '04 41 75 6c 61 08 31 30 2e 30 2e 30 2e 35',
+    );
+  });
+
+  it('scheduler: MEETINGS_LIST, MEETING_CREATE, MEETING_UPDATE, MEETING_DELETE (section 11)', () => {
+    const owner = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
+    expect(hex(encodeFrame(MessageType.MeetingsList, 1))).toBe('01 50 00 00 00 00 00 00 00 01');
+    const create = encodeFrame(
+      MessageType.MeetingCreate,
+      2,
+      encodePayload(MessageType.MeetingCreate, {
+        meetingId: 'standup',
+        title: 'Standup',
+        startsAt: '2026-11-26T10:00+01:00',
+        durationMinutes: 15,
+        username: 'Ann',
+      }),
+    );
+    expect(hex(create)).toBe(
+      '01 52 00 00 00 31 00 00 00 02 0a 07 73 74 61 6e 64 75 70 12 07 53 74 61 6e 64 75 70 ' +
+        '1a 16 32 30 32 36 2d 31 31 2d 32 36 54 31 30 3a 30 30 2b 30 31 3a 30 30 20 0f 2a 03 41 6e 6e',
+    );
+    const update = encodeFrame(
+      MessageType.MeetingUpdate,
+      3,
+      encodePayload(MessageType.MeetingUpdate, {
+        meetingId: 'standup',
+        ownerToken: owner,
+        durationMinutes: 30,
+      }),
+    );
+    expect(hex(update)).toBe(
+      '01 53 00 00 00 1d 00 00 00 03 0a 07 73 74 61 6e 64 75 70 ' +
+        '12 10 00 11 22 33 44 55 66 77 88 99 aa bb cc dd ee ff 28 1e',
+    );
+    const remove = encodeFrame(
+      MessageType.MeetingDelete,
+      4,
+      encodePayload(MessageType.MeetingDelete, { meetingId: 'standup', ownerToken: owner }),
+    );
+    expect(hex(remove)).toBe(
+      '01 54 00 00 00 1b 00 00 00 04 0a 07 73 74 61 6e 64 75 70 ' +
+        '12 10 00 11 22 33 44 55 66 77 88 99 aa bb cc dd ee ff',
+    );
   });
 });

@@ -11,21 +11,11 @@ import {
   encodePayload,
   ErrorCode,
   Frame,
-  FrameError,
-  FrameTooLargeError,
-  IncompleteFrameTimeoutError,
   MalformedPayloadError,
   MessageType,
   messageTypeName,
-  UnknownFrameTypeError,
-  UnsupportedVersionError,
 } from '@sapora/protocol';
-import {
-  FramedConnection,
-  FramedTcpServer,
-  Logger,
-  SendBufferOverflowError,
-} from '@sapora/service-kit';
+import { FramedConnection, FramedTcpServer, Logger } from '@sapora/service-kit';
 import { AddressInfo } from 'node:net';
 import { ChatRouter } from '../chat/chat-router';
 import { ControlConfig } from '../config/control-config';
@@ -36,14 +26,6 @@ import { RoomDirectory } from '../rooms/room-directory';
 import { TokenBucket } from '../chat/token-bucket';
 import { MeetingReminders } from '../meetings/meeting-reminders';
 import { isMeetingRequest, MeetingService } from '../meetings/meeting-service';
-
-function errorCodeOf(error: FrameError | SendBufferOverflowError): ErrorCode {
-  if (error instanceof UnknownFrameTypeError) return ErrorCode.UnknownType;
-  if (error instanceof FrameTooLargeError) return ErrorCode.FrameTooLarge;
-  if (error instanceof UnsupportedVersionError) return ErrorCode.UnsupportedVersion;
-  if (error instanceof IncompleteFrameTimeoutError) return ErrorCode.Timeout;
-  return ErrorCode.MalformedFrame;
-}
 
 /**
  * The control service's TCP edge: accepts connections, decodes frames and routes each to
@@ -212,8 +194,7 @@ export class ControlServer implements OnApplicationBootstrap, BeforeApplicationS
     });
     connection.on('protocolError', (error) => {
       log.warn({ err: error.message }, 'protocol error; closing connection');
-      if (error instanceof SendBufferOverflowError) connection.destroy();
-      else connection.sendError(errorCodeOf(error), error.message, 0, true);
+      connection.closeForProtocolError(error);
     });
     connection.on('close', () => {
       // A dropped connection is not a leave: the session stays resumable until it times out.

@@ -71,6 +71,7 @@ export class FilesServer implements OnApplicationBootstrap, BeforeApplicationShu
       limits: CLIENT_TO_FILES_LIMITS,
       incompleteFrameTimeoutMs: config.INCOMPLETE_FRAME_TIMEOUT_MS,
       maxSendBufferBytes: 16 * 1024 * 1024,
+      firstFrameTimeoutMs: config.INCOMPLETE_FRAME_TIMEOUT_MS,
     });
     this.#tcp.on('connection', (connection) => this.#serve(connection));
   }
@@ -189,9 +190,7 @@ export class FilesServer implements OnApplicationBootstrap, BeforeApplicationShu
     });
     connection.on('protocolError', (error) => {
       abandon();
-      const code =
-        error.name === 'FrameTooLargeError' ? ErrorCode.FrameTooLarge : ErrorCode.MalformedFrame;
-      connection.sendError(code, error.message, 0, true);
+      connection.closeForProtocolError(error);
     });
     connection.on('close', () => release(true));
   }

@@ -69,6 +69,7 @@ export class ScreenServer implements OnApplicationBootstrap, BeforeApplicationSh
       incompleteFrameTimeoutMs: config.INCOMPLETE_FRAME_TIMEOUT_MS,
       // Room for the viewer buffer, one frame written on top of it, and state messages.
       maxSendBufferBytes: config.SCREEN_VIEWER_BUFFER_BYTES + 2 * config.SCREEN_MAX_FRAME_BYTES,
+      firstFrameTimeoutMs: config.INCOMPLETE_FRAME_TIMEOUT_MS,
     });
     this.#tcp.on('connection', (connection) => this.#serve(connection));
   }
@@ -231,13 +232,7 @@ export class ScreenServer implements OnApplicationBootstrap, BeforeApplicationSh
 
     connection.on('frame', onFrame);
     connection.on('protocolError', (error) => {
-      const code =
-        error.name === 'FrameTooLargeError'
-          ? ErrorCode.FrameTooLarge
-          : error.name === 'SendBufferOverflowError'
-            ? ErrorCode.Timeout
-            : ErrorCode.MalformedFrame;
-      connection.sendError(code, error.message, 0, true);
+      connection.closeForProtocolError(error);
     });
     connection.on('close', () => {
       if (peer === null) return;

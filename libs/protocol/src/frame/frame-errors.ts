@@ -37,3 +37,10 @@ export class IncompleteFrameTimeoutError extends FrameError {
     super(`incomplete frame: no more bytes for ${waitedMs} ms`);
   }
 }
+
+/** A connection that exists to make a request sent none in time (files, screen). */
+export class NoRequestTimeoutError extends FrameError {
+  constructor(readonly waitedMs: number) {
+    super(`no request within ${waitedMs} ms of connecting`);
+  }
+}

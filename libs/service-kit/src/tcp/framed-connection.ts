@@ -5,12 +5,16 @@ import {
   encodeFrameHeader,
   encodePayload,
   ErrorCode,
-  MessageType,
   Frame,
   FrameDecoder,
   FrameError,
   FrameLimits,
+  FrameTooLargeError,
   IncompleteFrameTimeoutError,
+  MessageType,
+  NoRequestTimeoutError,
+  UnknownFrameTypeError,
+  UnsupportedVersionError,
 } from '@sapora/protocol';
 
 export interface FramedConnectionOptions {
@@ -20,6 +24,11 @@ export interface FramedConnectionOptions {
   incompleteFrameTimeoutMs: number;
   /** A peer that lets this much unsent data pile up is too slow and is cut off. */
   maxSendBufferBytes: number;
+  /**
+   * Where a connection exists to make a request (files, screen): one that sends no frame at all
+   * within this long is closed. Unset for control, whose connections may wait for reminders.
+   */
+  firstFrameTimeoutMs?: number;
 }
 
 export class SendBufferOverflowError extends Error {
@@ -27,6 +36,20 @@ export class SendBufferOverflowError extends Error {
     super(`peer is not reading: ${buffered} bytes waiting to be sent`);
     this.name = 'SendBufferOverflowError';
   }
+}
+
+/** The ERROR code that answers a protocol error. */
+export function protocolErrorCode(error: FrameError | SendBufferOverflowError): ErrorCode {
+  if (error instanceof UnknownFrameTypeError) return ErrorCode.UnknownType;
+  if (error instanceof FrameTooLargeError) return ErrorCode.FrameTooLarge;
+  if (error instanceof UnsupportedVersionError) return ErrorCode.UnsupportedVersion;
+  if (
+    error instanceof IncompleteFrameTimeoutError ||
+    error instanceof NoRequestTimeoutError ||
+    error instanceof SendBufferOverflowError
+  )
+    return ErrorCode.Timeout;
+  return ErrorCode.MalformedFrame;
 }
 
 export interface FramedConnectionEvents {
@@ -51,6 +74,7 @@ export class FramedConnection extends EventEmitter<FramedConnectionEvents> {
   readonly #options: FramedConnectionOptions;
   #sequence = 0;
   #partialTimer: NodeJS.Timeout | null = null;
+  #firstFrameTimer: NodeJS.Timeout | null = null;
   #closed = false;
 
   constructor(id: number, socket: Socket, options: FramedConnectionOptions) {
@@ -67,6 +91,14 @@ export class FramedConnection extends EventEmitter<FramedConnectionEvents> {
     socket.on('error', () => socket.destroy());
     socket.on('close', () => this.#onClose());
     socket.on('drain', () => this.emit('drain'));
+    const firstFrameTimeoutMs = options.firstFrameTimeoutMs;
+    if (firstFrameTimeoutMs !== undefined) {
+      this.#firstFrameTimer = setTimeout(() => {
+        this.#firstFrameTimer = null;
+        if (!this.#closed)
+          this.emit('protocolError', new NoRequestTimeoutError(firstFrameTimeoutMs));
+      }, firstFrameTimeoutMs);
+    }
   }
 
   get closed(): boolean {
@@ -82,6 +114,15 @@ export class FramedConnection extends EventEmitter<FramedConnectionEvents> {
       this.emit('protocolError', new SendBufferOverflowError(this.#socket.writableLength));
     }
     return this.#sequence;
+  }
+
+  /**
+   * Answers a protocol error as every service does: an ERROR naming it, then the connection
+   * closes; a peer that is not reading gets nothing more and is cut off at once.
+   */
+  closeForProtocolError(error: FrameError | SendBufferOverflowError): void {
+    if (error instanceof SendBufferOverflowError) this.destroy();
+    else this.sendError(protocolErrorCode(error), error.message, 0, true);
   }
 
   /** Sends an ERROR frame; a fatal one also ends the connection once it is flushed. */
@@ -165,6 +206,7 @@ export class FramedConnection extends EventEmitter<FramedConnectionEvents> {
       this.emit('protocolError', error as FrameError);
       return;
     }
+    if (frames.length > 0) this.#clearFirstFrameTimer();
     for (const frame of frames) {
       if (this.#closed) return;
       this.emit('frame', frame);
@@ -188,8 +230,15 @@ export class FramedConnection extends EventEmitter<FramedConnectionEvents> {
     this.#partialTimer = null;
   }
 
+  #clearFirstFrameTimer(): void {
+    if (this.#firstFrameTimer === null) return;
+    clearTimeout(this.#firstFrameTimer);
+    this.#firstFrameTimer = null;
+  }
+
   #onClose(): void {
     this.#clearPartialTimer();
+    this.#clearFirstFrameTimer();
     this.#closed = true;
     this.emit('close');
   }

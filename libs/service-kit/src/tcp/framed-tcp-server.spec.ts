@@ -1,7 +1,10 @@
 import { connect, Socket } from 'node:net';
 import {
+  decodePayload,
   encodeFrame,
+  ErrorCode,
   FrameDecoder,
+  MessageType,
   FrameTooLargeError,
   IncompleteFrameTimeoutError,
 } from '@sapora/protocol';
@@ -91,6 +94,40 @@ describe('FramedTcpServer and FramedConnection', () => {
     expect(errors.some((error) => error instanceof IncompleteFrameTimeoutError)).toBe(true);
     big.destroy();
     slow.destroy();
+  });
+
+  it('closes a connection that sends nothing when one is required, with a TIMEOUT error', async () => {
+    const strict = new FramedTcpServer({
+      host: '127.0.0.1',
+      port: 0,
+      limits: LIMITS,
+      incompleteFrameTimeoutMs: 1_000,
+      maxSendBufferBytes: 256 * 1024,
+      firstFrameTimeoutMs: 100,
+    });
+    strict.on('connection', (connection) =>
+      connection.on('protocolError', (error) => connection.closeForProtocolError(error)),
+    );
+    const strictPort = (await strict.listen()).port;
+    const silent = connect(strictPort, '127.0.0.1');
+    const talker = connect(strictPort, '127.0.0.1');
+    talker.on('connect', () => talker.write(encodeFrame(2, 1, Buffer.from('hi'))));
+    const received: Buffer[] = [];
+    silent.on('data', (chunk: Buffer) => received.push(chunk));
+    await new Promise((resolve) => silent.once('close', resolve));
+    const [answer] = new FrameDecoder(new Map([[MessageType.Error, 4096]])).push(
+      Buffer.concat(received),
+    );
+    expect(decodePayload(MessageType.Error, answer.payload)).toMatchObject({
+      code: ErrorCode.Timeout,
+      fatal: true,
+      message: 'no request within 100 ms of connecting',
+    });
+    // One that spoke in time stays.
+    expect(talker.destroyed).toBe(false);
+    talker.destroy();
+    strict.stopAccepting();
+    await strict.drain(100);
   });
 
   it('stops accepting at once, and drain cuts off connections that outstay the grace', async () => {

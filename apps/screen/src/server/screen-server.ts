@@ -35,14 +35,6 @@ import { ScreenPeer, ScreenRoom } from '../share/screen-room';
 type Room = ScreenRoom<FramedConnection>;
 type EndReason = 'stopped' | 'disconnected' | 'left';
 
-export interface ScreenStats {
-  framesIn: number;
-  framesOut: number;
-  framesDropped: number;
-  framesRefused: number;
-  rooms: number;
-}
-
 /**
  * The screen-share service's TCP edge. One presenter per room sends JPEG frames; each is
  * encoded once and offered to every viewer of the room, whose own NewestFrameSender keeps a
@@ -53,7 +45,6 @@ export interface ScreenStats {
 export class ScreenServer implements OnApplicationBootstrap, BeforeApplicationShutdown {
   readonly #tcp: FramedTcpServer;
   readonly #rooms = new Map<string, Room>();
-  readonly #stats = { framesIn: 0, framesOut: 0, framesDropped: 0, framesRefused: 0 };
   #address: AddressInfo | null = null;
 
   constructor(
@@ -77,23 +68,6 @@ export class ScreenServer implements OnApplicationBootstrap, BeforeApplicationSh
   get address(): AddressInfo {
     if (this.#address === null) throw new Error('screen service is not listening');
     return this.#address;
-  }
-
-  get stats(): ScreenStats {
-    let framesOut = 0;
-    let framesDropped = 0;
-    for (const room of this.#rooms.values()) {
-      for (const viewer of room.viewers.values()) {
-        framesOut += viewer.sender.sent;
-        framesDropped += viewer.sender.dropped;
-      }
-    }
-    return {
-      ...this.#stats,
-      framesOut: this.#stats.framesOut + framesOut,
-      framesDropped: this.#stats.framesDropped + framesDropped,
-      rooms: this.#rooms.size,
-    };
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -152,13 +126,13 @@ export class ScreenServer implements OnApplicationBootstrap, BeforeApplicationSh
 
   #serve(connection: FramedConnection): void {
     let opening = false;
+    // Set once SCREEN_OPEN succeeds, as presenter or viewer; cleared by SCREEN_STOP.
     let peer: ScreenPeer | null = null;
-    let role: ScreenRole = ScreenRole.Unspecified;
 
     const onFrame = (frame: Frame): void => {
       const type = frame.type as MessageType;
       if (type === MessageType.ScreenOpen) {
-        if (opening || role !== ScreenRole.Unspecified) {
+        if (opening || peer !== null) {
           connection.sendError(
             ErrorCode.AlreadyJoined,
             'this connection is already open',
@@ -171,7 +145,7 @@ export class ScreenServer implements OnApplicationBootstrap, BeforeApplicationSh
         this.#open(connection, decodePayload(MessageType.ScreenOpen, frame.payload), frame.sequence)
           .then((opened) => {
             opening = false;
-            if (opened !== null) ({ peer, role } = opened);
+            peer = opened;
           })
           .catch((error: unknown) => {
             const malformed = error instanceof MalformedPayloadError;
@@ -200,7 +174,6 @@ export class ScreenServer implements OnApplicationBootstrap, BeforeApplicationSh
         // The presenter ends the share; a viewer stops watching. Either may open again.
         if (room !== undefined && presenting) this.#endShare(room, 'stopped');
         else if (room !== undefined) this.#dropViewer(room, connection);
-        role = ScreenRole.Unspecified;
         peer = null;
         return;
       }
@@ -214,9 +187,7 @@ export class ScreenServer implements OnApplicationBootstrap, BeforeApplicationSh
           );
           return;
         }
-        this.#stats.framesIn++;
         if (frame.payload.length > this.config.SCREEN_MAX_FRAME_BYTES) {
-          this.#stats.framesRefused++;
           connection.sendError(
             ErrorCode.FrameTooLarge,
             `a ${frame.payload.length}-byte frame is over the limit of ${this.config.SCREEN_MAX_FRAME_BYTES}; it was not shown`,
@@ -231,6 +202,10 @@ export class ScreenServer implements OnApplicationBootstrap, BeforeApplicationSh
     };
 
     connection.on('frame', onFrame);
+    // Whichever viewer this connection is now (it may stop and open again), its held frame goes.
+    connection.on('drain', () => {
+      if (peer !== null) this.#rooms.get(peer.meetingId)?.viewers.get(connection)?.sender.drained();
+    });
     connection.on('protocolError', (error) => {
       connection.closeForProtocolError(error);
     });
@@ -248,7 +223,7 @@ export class ScreenServer implements OnApplicationBootstrap, BeforeApplicationSh
     connection: FramedConnection,
     open: ScreenOpen,
     sequence: number,
-  ): Promise<{ peer: ScreenPeer; role: ScreenRole } | null> {
+  ): Promise<ScreenPeer | null> {
     const session =
       open.sessionToken.length === SESSION_TOKEN_BYTES
         ? await this.store.getSession(open.sessionToken.toString('hex'))
@@ -295,7 +270,7 @@ export class ScreenServer implements OnApplicationBootstrap, BeforeApplicationSh
       );
       this.#tellRoom(room, 'started');
       this.#publishPresenter(peer, true);
-      return { peer, role: ScreenRole.Presenter };
+      return peer;
     }
     if (open.role !== ScreenRole.Viewer) {
       connection.sendError(
@@ -309,13 +284,12 @@ export class ScreenServer implements OnApplicationBootstrap, BeforeApplicationSh
     }
     const sender = new NewestFrameSender(connection, this.config.SCREEN_VIEWER_BUFFER_BYTES);
     room.viewers.set(connection, { peer, connection, sender });
-    connection.on('drain', () => sender.drained());
     connection.send(
       MessageType.ScreenState,
       encodePayload(MessageType.ScreenState, this.#state(room, '')),
     );
     if (room.latest !== null) sender.offer(room.latest);
-    return { peer, role: ScreenRole.Viewer };
+    return peer;
   }
 
   #state(room: Room, reason: string): ScreenState {
@@ -355,8 +329,6 @@ export class ScreenServer implements OnApplicationBootstrap, BeforeApplicationSh
   #dropViewer(room: Room, connection: FramedConnection): void {
     const viewer = room.viewers.get(connection);
     if (viewer === undefined) return;
-    this.#stats.framesOut += viewer.sender.sent;
-    this.#stats.framesDropped += viewer.sender.dropped;
     room.viewers.delete(connection);
     if (room.idle) this.#rooms.delete(room.meetingId);
   }

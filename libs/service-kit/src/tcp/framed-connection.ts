@@ -38,16 +38,12 @@ export class SendBufferOverflowError extends Error {
   }
 }
 
-/** The ERROR code that answers a protocol error. */
-export function protocolErrorCode(error: FrameError | SendBufferOverflowError): ErrorCode {
+/** The ERROR code that answers a framing error. */
+function protocolErrorCode(error: FrameError): ErrorCode {
   if (error instanceof UnknownFrameTypeError) return ErrorCode.UnknownType;
   if (error instanceof FrameTooLargeError) return ErrorCode.FrameTooLarge;
   if (error instanceof UnsupportedVersionError) return ErrorCode.UnsupportedVersion;
-  if (
-    error instanceof IncompleteFrameTimeoutError ||
-    error instanceof NoRequestTimeoutError ||
-    error instanceof SendBufferOverflowError
-  )
+  if (error instanceof IncompleteFrameTimeoutError || error instanceof NoRequestTimeoutError)
     return ErrorCode.Timeout;
   return ErrorCode.MalformedFrame;
 }
@@ -110,9 +106,7 @@ export class FramedConnection extends EventEmitter<FramedConnectionEvents> {
     if (this.#closed) return 0;
     this.#sequence = (this.#sequence + 1) >>> 0 || 1;
     this.#socket.write(encodeFrame(type, this.#sequence, payload));
-    if (this.#socket.writableLength > this.#options.maxSendBufferBytes) {
-      this.emit('protocolError', new SendBufferOverflowError(this.#socket.writableLength));
-    }
+    this.#checkOverflow();
     return this.#sequence;
   }
 
@@ -140,6 +134,7 @@ export class FramedConnection extends EventEmitter<FramedConnectionEvents> {
     this.#socket.write(encodeFrameHeader(type, this.#sequence, payload.length));
     this.#socket.write(payload);
     this.#socket.uncork();
+    this.#checkOverflow();
     return this.#sequence;
   }
 
@@ -155,9 +150,7 @@ export class FramedConnection extends EventEmitter<FramedConnectionEvents> {
   writeEncoded(frame: Buffer): void {
     if (this.#closed) return;
     this.#socket.write(frame);
-    if (this.#socket.writableLength > this.#options.maxSendBufferBytes) {
-      this.emit('protocolError', new SendBufferOverflowError(this.#socket.writableLength));
-    }
+    this.#checkOverflow();
   }
 
   /** Resolves once the unsent data is below `bytes` (streaming senders wait on this). */
@@ -213,6 +206,12 @@ export class FramedConnection extends EventEmitter<FramedConnectionEvents> {
     }
     if (this.#decoder.hasPartialFrame) this.#armPartialTimer();
     else this.#clearPartialTimer();
+  }
+
+  /** A peer that lets too much pile up is not reading: its owner cuts it off. */
+  #checkOverflow(): void {
+    if (this.#socket.writableLength > this.#options.maxSendBufferBytes)
+      this.emit('protocolError', new SendBufferOverflowError(this.#socket.writableLength));
   }
 
   #armPartialTimer(): void {

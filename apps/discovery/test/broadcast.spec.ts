@@ -219,10 +219,12 @@ describe('discovery across a network link (two network namespaces)', () => {
       controlPort: 5000,
       address: ADDRESS_A,
     });
-    expect(service.lines<{ msg: string }>()).toContainEqual(
-      expect.objectContaining({
-        msg: expect.stringContaining(`control ${ADDRESS_A}:5000 to ${BROADCAST}, UDP 5001`),
-      }),
+    // The log line may reach us after the datagram did: wait for it rather than look once.
+    const plan = `control ${ADDRESS_A}:5000 to ${BROADCAST}, UDP 5001`;
+    const logged = await service.waitForLine<{ msg?: string }>(
+      (line) => line.msg?.includes(plan) === true,
+      'the announcement plan in the log',
     );
+    expect(logged.msg).toContain(plan);
   }, 20_000);
 });

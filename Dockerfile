@@ -1,22 +1,65 @@
-# One image recipe for every Sapora app: docker build --build-arg APP=control .
-# The build stage compiles the whole workspace (libs are shared); the runtime stage keeps the
-# production dependencies and the built apps, and runs the one named by APP.
-FROM node:20-bookworm-slim AS build
+# One image for every Sapora service, built once. Each container runs the app APP names
+# (control, audio, video, files, screen, discovery, ...), as docker-compose.yml does:
+#   docker build -t sapora . && docker run -e APP=audio -p 6001:6001/udp sapora
+#
+# Stages: the package manifests alone (dependencies are installed again only when a manifest
+# changes, not on every source edit), every dependency, the Nx build, the production
+# dependencies. The runtime image keeps the production dependencies and the built apps.
+FROM node:20-bookworm-slim AS base
 WORKDIR /sapora
+
+FROM base AS manifests
+COPY . /context
+# Timestamps are zeroed so that the copy below has the same content, and hits the build
+# cache, whenever the manifests are unchanged. .npm-offline is an npm cache that
+# tools/compose/sapora-compose puts in the build context when no npm registry answers.
+RUN cd /context \
+ && find . -path ./.npm-offline -prune -o \( -name package.json -o -name package-lock.json \) \
+      -exec cp --parents {} /sapora/ \; \
+ && if [ -d .npm-offline ]; then mv .npm-offline /sapora/; fi \
+ && find /sapora -exec touch -h -d @0 {} +
+
+FROM base AS dependencies
+COPY --from=manifests /sapora/ ./
+# npm-ca: certificates npm must trust besides Node's own (a TLS-inspecting proxy, a local
+# registry with its own CA); tools/compose/sapora-compose passes the host npm's when it has any.
+RUN --mount=type=cache,id=sapora-npm,target=/root/.npm \
+    --mount=type=secret,id=npm-ca \
+    if [ -f /run/secrets/npm-ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/npm-ca; fi \
+ && if [ -d .npm-offline ]; then set -- --offline --cache "$PWD/.npm-offline"; fi \
+ && npm ci --no-audit --no-fund "$@" \
+ && rm -rf .npm-offline
+
+FROM dependencies AS build
 COPY . .
-RUN npm ci --no-audit --no-fund \
- && NX_DAEMON=false NX_NO_CLOUD=true npx nx run-many -t build \
- && npm prune --omit=dev --no-audit --no-fund \
- && rm -rf .nx
+# Nx's cache survives between builds (a cache mount), so after a source edit only the projects
+# it touches are compiled again. What the runtime needs of each workspace: its package.json, its
+# build and its assets (the protocol's .proto schemas), without sources, tests or tooling.
+RUN --mount=type=cache,id=sapora-nx,target=/sapora/.nx,sharing=locked \
+    rm -rf .npm-offline \
+ && NX_DAEMON=false NX_NO_CLOUD=true npx nx run-many -t build --outputStyle=static \
+ && mkdir /runtime \
+ && tar -c --exclude=node_modules --exclude=src --exclude=test --exclude='tsconfig*.json' \
+      --exclude=jest.config.cjs --exclude=.tsbuildinfo --exclude='*.map' apps libs \
+    | tar -x -C /runtime
+
+FROM dependencies AS production-dependencies
+RUN npm prune --omit=dev --offline --no-audit --no-fund
 
 FROM node:20-bookworm-slim
-ARG APP=control
 ENV NODE_ENV=production \
-    APP=${APP}
+    APP=control
 WORKDIR /sapora
-COPY --from=build /sapora /sapora
-# The file service's storage volume must be writable by the unprivileged user.
-RUN mkdir -p /data/files && chown node:node /data/files
+COPY --from=production-dependencies /sapora/ ./
+COPY --from=build /runtime/ ./
+# Where services keep data (named volumes in compose: the file service's /data/files, the
+# gateway's /data/gateway-tls). A new volume takes the ownership of the directory it is mounted
+# on, so each must exist here, owned by the unprivileged user.
+RUN mkdir -p /data/files /data/gateway-tls && chown -R node:node /data
 USER node
-# The same command the tests run against the built app (apps/<app>/dist/main.js).
-CMD ["sh", "-c", "exec node apps/${APP}/dist/main.js"]
+# The service itself answers: `--health` asks the instance this environment configures
+# whether it is serving and reaches Redis (exit 0), not merely whether a process exists.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
+  CMD ["sh", "-c", "exec node apps/$APP/dist/main.js --health"]
+# The same command the tests and `npm start` run (apps/<app>/dist/main.js).
+CMD ["sh", "-c", "exec node apps/$APP/dist/main.js"]

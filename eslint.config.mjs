@@ -6,9 +6,12 @@ export default [
   { ignores: ['**/dist', '**/node_modules', '**/.nx', '**/coverage', '**/*.cjs', '**/*.mjs'] },
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
-  ...tseslint.configs.recommendedTypeChecked.map((config) => ({ ...config, files: ['**/*.ts'] })),
+  ...tseslint.configs.recommendedTypeChecked.map((config) => ({
+    ...config,
+    files: ['**/*.ts', '**/*.tsx'],
+  })),
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
@@ -42,6 +45,14 @@ export default [
               onlyDependOnLibsWithTags: ['scope:shared', 'scope:server'],
             },
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+            // The gateway is a server to browser tabs and a client of the services: it runs on
+            // the service shell and embeds the client library, and nothing else uses both.
+            {
+              sourceTag: 'scope:gateway',
+              onlyDependOnLibsWithTags: ['scope:shared', 'scope:server', 'scope:client'],
+            },
+            // The page: only the browser-safe entry points of the shared libs.
+            { sourceTag: 'scope:web', onlyDependOnLibsWithTags: ['scope:shared'] },
             {
               sourceTag: 'scope:testing',
               onlyDependOnLibsWithTags: [
@@ -81,6 +92,7 @@ export default [
           depConstraints: [
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
+            { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib'] },
           ],
         },
       ],

@@ -1,1 +1,5 @@
-module.exports = { ...require('../../tools/jest/jest.preset.cjs'), displayName: 'protocol', rootDir: __dirname };
+module.exports = {
+  ...require('../../tools/jest/jest.preset.cjs'),
+  displayName: 'protocol',
+  rootDir: __dirname,
+};

@@ -14,7 +14,7 @@ module.exports = {
   },
   moduleNameMapper: pathsToModuleNameMapper(compilerOptions.paths, { prefix: root + '/' }),
   setupFiles: ['reflect-metadata'],
-  // Once in a while a run in CI stayed alive after every test had passed (a socket or Redis
-  // reconnect handle we have not pinned down); a finished run must end, not wait forever.
-  forceExit: true,
+  // Tests wait for events with deadlines of their own; on a loaded two-core CI machine the
+  // default five seconds per test (or hook: starting services as processes) cuts them off first.
+  testTimeout: 120_000,
 };

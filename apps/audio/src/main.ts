@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { runService } from '@sapora/service-kit';
-import { createAudioApp } from './create-audio-app';
+import { audioService } from './audio-service';
 
-void runService('audio', () => createAudioApp());
+audioService.main();

@@ -1,4 +1,4 @@
-import { ChatDelivery, ChatMessage, DeliveryStatus, Participant } from '@sapora/client';
+import { ChatDelivery, ChatMessage, DeliveryStatus, Participant, RoomStatus } from '@sapora/client';
 
 function clock(ms: number): string {
   const time = new Date(ms);
@@ -10,6 +10,8 @@ function clock(ms: number): string {
 /** One received message as a terminal line, from the point of view of `me`. */
 export function formatMessage(message: ChatMessage, me: string): string {
   const time = `[${clock(message.sentAtMs)}]`;
+  // A host action, written by the server: not anyone's words.
+  if (message.system) return `${time} * ${message.text}`;
   if (!message.private) return `${time} ${message.from}: ${message.text}`;
   const fromMe = message.from.toLowerCase() === me.toLowerCase();
   return fromMe
@@ -17,18 +19,33 @@ export function formatMessage(message: ChatMessage, me: string): string {
     : `${time} ${message.from} → you (private): ${message.text}`;
 }
 
-export function formatParticipants(participants: Participant[], me: string): string {
+/**
+ * The room's list for /users: who is host, who speaks, raised hands with their place in the
+ * queue, who is muted (and by whom), presenting or recording; and whether the room is locked.
+ */
+export function formatParticipants(
+  participants: Participant[],
+  me: string,
+  room?: RoomStatus,
+  speakers: readonly string[] = [],
+): string {
   const lines = participants.map((p) => {
+    const hand = room?.raisedHands.indexOf(p.participantId) ?? -1;
     const tags = [
       p.username.toLowerCase() === me.toLowerCase() ? 'you' : '',
-      p.muted ? 'muted' : '',
+      p.host ? 'host' : '',
+      speakers.includes(p.participantId) ? 'speaking' : '',
+      hand >= 0 ? `hand #${hand + 1}` : '',
+      p.muted ? (p.mutedBy ? `muted by ${p.mutedBy}` : 'muted') : '',
       p.presenting ? 'presenting' : '',
+      p.recording ? 'recording' : '',
     ]
       .filter(Boolean)
       .join(', ');
     return `  ${p.username} (${p.ip})${tags ? ` [${tags}]` : ''}`;
   });
-  return [`${participants.length} in the room:`, ...lines].join('\n');
+  const header = `${participants.length} in the room${room?.locked ? ' (locked)' : ''}:`;
+  return [header, ...lines].join('\n');
 }
 
 /** Who arrived and who went between two lists, as announcement lines. */

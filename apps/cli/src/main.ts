@@ -1,15 +1,19 @@
 #!/usr/bin/env node
+import { appCommand } from './commands/app-command';
 import { chatCommand } from './commands/chat-command';
 import { discoverCommand } from './commands/discover-command';
 import { EXIT, UsageError } from './commands/common-options';
 import { receiveCommand, sendCommand } from './commands/file-commands';
 import { joinCommand } from './commands/join-command';
 import { meetingsCommand } from './commands/meetings-command';
+import { nodesCommand } from './commands/nodes-command';
+import { recordCommand } from './commands/record-command';
 import { usersCommand } from './commands/users-command';
 
 const HELP = `sapora — conferencing on your local network
 
 Usage:
+  sapora app [--server HOST[:PORT]]                              the meeting in your web browser
   sapora discover                                                list servers on the network
   sapora join [--server HOST[:PORT]] --name NAME [--meeting ID]  interactive chat
   sapora chat send --server HOST --name NAME [--to NAME] TEXT    send one message
@@ -18,10 +22,13 @@ Usage:
   sapora send --server HOST --name NAME [--to NAME] FILE         send a file (MD5-checked)
   sapora receive --server HOST --name NAME [--into DIR]          save files sent to you
   sapora meetings list|add|edit|rm --server HOST ...             the meeting schedule
+  sapora nodes --server HOST                                     the media nodes and their rooms
+  sapora record --server HOST --meeting ID --into DIR            record a meeting (everyone is told)
 
 "sapora COMMAND --help" tells more. Exit codes: 0 ok, 1 error, 2 no such user, 64 bad usage.`;
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
+  app: appCommand,
   discover: discoverCommand,
   join: joinCommand,
   chat: chatCommand,
@@ -29,6 +36,8 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   send: sendCommand,
   receive: receiveCommand,
   meetings: meetingsCommand,
+  nodes: nodesCommand,
+  record: recordCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -6,6 +6,18 @@ import { toneAmplitude } from '@sapora/media';
 import { runNode, waitFor, ServiceStack } from '@sapora/testing';
 
 const CLI = join(__dirname, '..', 'dist', 'main.js');
+const RATE = 44_100;
+/** A second of audio, in samples. */
+const SECOND = RATE;
+const AUDIBLE = 0.15;
+
+/** The samples of a WAV file still being written, whose header does not count them yet. */
+function recorded(path: string): Int16Array {
+  const bytes = readFileSync(path);
+  const samples = new Int16Array(Math.max(0, (bytes.length - 44) >> 1));
+  for (let i = 0; i < samples.length; i++) samples[i] = bytes.readInt16LE(44 + 2 * i);
+  return samples;
+}
 
 describe('sapora join with audio: a tone bot and a recorder', () => {
   const stack = new ServiceStack();
@@ -14,7 +26,7 @@ describe('sapora join with audio: a tone bot and a recorder', () => {
   beforeAll(async () => {
     await stack.start(['control', 'audio']);
     dir = mkdtempSync(join(tmpdir(), 'sapora-cli-audio-'));
-  }, 20_000);
+  }, 60_000);
 
   afterAll(async () => {
     await stack.stop();
@@ -45,17 +57,28 @@ describe('sapora join with audio: a tone bot and a recorder', () => {
     await waitFor(() => bot.output().includes('Joined') && recorder.output().includes('Joined'), {
       what: 'both to join',
     });
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    // The recorder writes as it plays (the header's sizes only at the end): stop it once its
+    // last second carries the bot.
+    await waitFor(
+      () => {
+        const samples = recorded(wav);
+        return (
+          samples.length > SECOND &&
+          toneAmplitude(samples.subarray(samples.length - SECOND), 440, RATE) > AUDIBLE
+        );
+      },
+      { timeoutMs: 20_000, intervalMs: 100, what: 'a second of the bot in the recording' },
+    );
     recorder.child.kill('SIGINT');
     bot.child.kill('SIGINT');
     expect(await recorder.exited).toBe(0);
     expect(await bot.exited).toBe(0);
 
     const { sampleRate, samples } = readWav(readFileSync(wav));
-    expect(sampleRate).toBe(44_100);
-    expect(samples.length).toBeGreaterThan(44_100);
-    const lastSecond = samples.subarray(samples.length - 44_100);
-    expect(toneAmplitude(lastSecond, 440, 44_100)).toBeGreaterThan(0.15);
-    expect(toneAmplitude(lastSecond, 660, 44_100)).toBeLessThan(0.02);
-  }, 20_000);
+    expect(sampleRate).toBe(RATE);
+    expect(samples.length).toBeGreaterThan(SECOND);
+    const lastSecond = samples.subarray(samples.length - SECOND);
+    expect(toneAmplitude(lastSecond, 440, RATE)).toBeGreaterThan(AUDIBLE);
+    expect(toneAmplitude(lastSecond, 660, RATE)).toBeLessThan(0.02);
+  }, 60_000);
 });

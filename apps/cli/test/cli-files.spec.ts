@@ -13,7 +13,7 @@ describe('sapora send and sapora receive', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sapora-cli-files-'));
     await stack.start(['control', 'files'], { FILES_DIR: join(dir, 'server-storage') });
-  }, 20_000);
+  }, 60_000);
 
   afterAll(async () => {
     await stack.stop();

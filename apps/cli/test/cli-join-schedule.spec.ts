@@ -23,7 +23,7 @@ describe('sapora join and the meeting schedule', () => {
       durationMinutes: 45,
       username: 'Ann',
     });
-  }, 20_000);
+  }, 60_000);
 
   afterAll(async () => {
     meetings.close();

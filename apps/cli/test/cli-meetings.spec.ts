@@ -17,7 +17,7 @@ describe('sapora meetings', () => {
     server = stack.server;
     annHome = await mkdtemp(join(tmpdir(), 'sapora-ann-'));
     benHome = await mkdtemp(join(tmpdir(), 'sapora-ben-'));
-  }, 20_000);
+  }, 60_000);
 
   afterAll(async () => {
     await stack.stop();

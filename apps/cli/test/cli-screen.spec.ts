@@ -13,7 +13,7 @@ describe('sapora join with screen sharing: a presenter bot and a recorder', () =
   beforeAll(async () => {
     await stack.start(['control', 'screen']);
     dir = mkdtempSync(join(tmpdir(), 'sapora-cli-screen-'));
-  }, 20_000);
+  }, 60_000);
 
   afterAll(async () => {
     await stack.stop();

@@ -12,7 +12,7 @@ describe('sapora join with video: a test-picture bot and a recorder', () => {
   beforeAll(async () => {
     await stack.start(['control', 'video']);
     dir = mkdtempSync(join(tmpdir(), 'sapora-cli-video-'));
-  }, 20_000);
+  }, 60_000);
 
   afterAll(async () => {
     await stack.stop();
@@ -52,5 +52,5 @@ describe('sapora join with video: a test-picture bot and a recorder', () => {
     const frame = readFileSync(join(folder, files[0]));
     expect(frame.readUInt16BE(0)).toBe(0xffd8);
     expect(frame.readUInt16BE(frame.length - 2)).toBe(0xffd9);
-  }, 20_000);
+  }, 60_000);
 });

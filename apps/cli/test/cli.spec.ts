@@ -11,7 +11,7 @@ describe('sapora CLI', () => {
   beforeAll(async () => {
     await stack.start(['control']);
     server = stack.server;
-  }, 20_000);
+  }, 60_000);
 
   afterAll(async () => {
     await stack.stop();
@@ -86,6 +86,36 @@ describe('sapora CLI', () => {
       ['Alice', 'just for you', true],
       ['Carol', 'third message', false],
     ]);
+  }, 30_000);
+
+  it('runs a meeting from the terminal: /users shows the host and hands, host commands, refusals', async () => {
+    const args = (name: string) => ['join', '--server', server, '--name', name, '--meeting', 'run'];
+    const hal = run(CLI, args('Hal'));
+    await waitFor(() => hal.output().includes('Joined "run"'), { what: 'Hal to join' });
+    const ivy = run(CLI, args('Ivy'));
+    await waitFor(() => ivy.output().includes('Joined "run"'), { what: 'Ivy to join' });
+
+    ivy.child.stdin!.write('/lock\n/hand\n');
+    await waitFor(() => ivy.output().includes('! only the host (Hal) can lock the room'), {
+      what: "Ivy's refusal",
+    });
+    await waitFor(
+      async () => {
+        hal.child.stdin!.write('/users\n');
+        await new Promise((resolve) => setImmediate(resolve));
+        return hal.output().includes('Ivy (127.0.0.1) [hand #1]');
+      },
+      { what: "Ivy's hand in Hal's /users", intervalMs: 200 },
+    );
+    expect(hal.output()).toContain('Hal (127.0.0.1) [you, host]');
+
+    hal.child.stdin!.write('/mute ivy\n');
+    await waitFor(() => / \* Hal muted Ivy/.test(ivy.output()), { what: 'the mute line' });
+    hal.child.stdin!.write('/remove Ivy\n');
+    expect(await ivy.exited).toBe(1);
+    expect(ivy.output()).toContain('Disconnected: Hal removed you from the meeting');
+    hal.child.stdin!.end();
+    expect(await hal.exited).toBe(0);
   }, 30_000);
 
   it('exits 2 for a private message to nobody, and explains usage and connection errors', async () => {

@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { runService } from '@sapora/service-kit';
-import { createControlApp } from './create-control-app';
+import { controlService } from './control-service';
 
-void runService('control', () => createControlApp());
+controlService.main();

@@ -1,18 +1,29 @@
-import { ControlApp } from '../src/create-control-app';
-import { encodeFrame, ErrorCode, HEADER_LENGTH, MessageType } from '@sapora/protocol';
-import { InProcessService, startRedis, TestRedis } from '@sapora/testing';
-import { startControl } from './support/control-harness';
-import { RawControlClient } from './support/raw-control-client';
+import {
+  CLIENT_TO_CONTROL_LIMITS,
+  CONTROL_TO_CLIENT_LIMITS,
+  encodeFrame,
+  ErrorCode,
+  HEADER_LENGTH,
+  MessageType,
+} from '@sapora/protocol';
+import {
+  describeBadFrames,
+  InProcessService,
+  RawFramedClient,
+  startRedis,
+  TestRedis,
+} from '@sapora/testing';
+import { ControlApp, startControl } from './support/control-harness';
 
 describe('control service: bad frames', () => {
   let redis: TestRedis;
   let control: InProcessService<ControlApp>;
-  let bystander: RawControlClient;
+  let bystander: RawFramedClient;
 
   beforeAll(async () => {
     redis = await startRedis();
     control = await startControl(redis.url, { IDLE_TIMEOUT_MS: '60000' });
-    bystander = await RawControlClient.connect(control.port);
+    bystander = await RawFramedClient.connect(control.port);
     await bystander.join('bystander', 'lab');
   });
 
@@ -22,16 +33,30 @@ describe('control service: bad frames', () => {
     await redis.stop();
   });
 
-  /** After each bad client is thrown out, the bystander still chats normally. */
-  afterEach(async () => {
-    const sequence = bystander.send(MessageType.ChatSend, { to: 'all', text: 'still here' });
-    const echo = await bystander.next(MessageType.ChatMessage);
-    expect(echo.text).toBe('still here');
-    const delivery = await bystander.next(MessageType.ChatDelivery);
-    expect(delivery.requestSequence).toBe(sequence);
+  let goodClients = 0;
+
+  /** After each bad client is thrown out, a newcomer joins and chats with the bystander. */
+  async function bystanderStillChats(): Promise<void> {
+    const newcomer = await RawFramedClient.connect(control.port);
+    await newcomer.join(`newcomer${++goodClients}`, 'lab');
+    const sequence = newcomer.send(MessageType.ChatSend, { to: 'bystander', text: 'still here' });
+    expect((await newcomer.next(MessageType.ChatDelivery)).requestSequence).toBe(sequence);
+    expect((await bystander.next(MessageType.ChatMessage)).text).toBe('still here');
+    newcomer.send(MessageType.Disconnect, { reason: 'done' });
+    await newcomer.closed;
+  }
+
+  afterEach(bystanderStillChats);
+
+  describeBadFrames('control', {
+    port: () => control.port,
+    answers: CONTROL_TO_CLIENT_LIMITS,
+    accepts: [...CLIENT_TO_CONTROL_LIMITS.keys()],
+    probe: { type: MessageType.MeetingsList, answer: MessageType.Meetings },
+    servesGoodClient: bystanderStillChats,
   });
 
-  async function expectFatal(client: RawControlClient, code: ErrorCode): Promise<void> {
+  async function expectFatal(client: RawFramedClient, code: ErrorCode): Promise<void> {
     const error = await client.next(MessageType.Error);
     expect(error).toMatchObject({ code, fatal: true });
     expect(error.message.length).toBeGreaterThan(0);
@@ -39,7 +64,7 @@ describe('control service: bad frames', () => {
   }
 
   it('refuses a frame before REGISTER', async () => {
-    const client = await RawControlClient.connect(control.port);
+    const client = await RawFramedClient.connect(control.port);
     client.send(MessageType.ChatSend, { to: 'all', text: 'sneaky' });
     await expectFatal(client, ErrorCode.NotJoined);
     expect(
@@ -48,20 +73,20 @@ describe('control service: bad frames', () => {
   });
 
   it('refuses an unknown frame type', async () => {
-    const client = await RawControlClient.connect(control.port);
+    const client = await RawFramedClient.connect(control.port);
     await client.join('unknown-type', 'lab');
     client.sendBytes(encodeFrame(0x7e, 9, Buffer.from('??')));
     await expectFatal(client, ErrorCode.UnknownType);
   });
 
   it('refuses a frame the server only sends (USER_LIST from a client)', async () => {
-    const client = await RawControlClient.connect(control.port);
+    const client = await RawFramedClient.connect(control.port);
     client.sendBytes(encodeFrame(MessageType.UserList, 1, Buffer.alloc(0)));
     await expectFatal(client, ErrorCode.UnknownType);
   });
 
   it('refuses an oversize frame from its header alone', async () => {
-    const client = await RawControlClient.connect(control.port);
+    const client = await RawFramedClient.connect(control.port);
     await client.join('oversize', 'lab');
     const header = Buffer.alloc(HEADER_LENGTH);
     header.writeUInt8(1, 0);
@@ -73,14 +98,14 @@ describe('control service: bad frames', () => {
   });
 
   it('refuses a payload that is not valid protobuf', async () => {
-    const client = await RawControlClient.connect(control.port);
+    const client = await RawFramedClient.connect(control.port);
     await client.join('garbage', 'lab');
     client.sendBytes(encodeFrame(MessageType.ChatSend, 2, Buffer.from([0x12, 0x50, 0x61, 0x62])));
     await expectFatal(client, ErrorCode.MalformedFrame);
   });
 
   it('refuses another protocol version', async () => {
-    const client = await RawControlClient.connect(control.port);
+    const client = await RawFramedClient.connect(control.port);
     const frame = encodeFrame(MessageType.Heartbeat, 1);
     frame.writeUInt8(9, 0);
     client.sendBytes(frame);
@@ -88,20 +113,20 @@ describe('control service: bad frames', () => {
   });
 
   it('gives up on a frame whose bytes stop arriving', async () => {
-    const client = await RawControlClient.connect(control.port);
+    const client = await RawFramedClient.connect(control.port);
     client.sendBytes(encodeFrame(MessageType.Register, 1, Buffer.alloc(100)).subarray(0, 20));
     await expectFatal(client, ErrorCode.Timeout);
   });
 
   it('answers an invalid join with a clear, non-fatal refusal', async () => {
-    const client = await RawControlClient.connect(control.port);
+    const client = await RawFramedClient.connect(control.port);
     const sequence = client.send(MessageType.Register, {
       username: 'bad\u0007name',
       meetingId: 'lab',
     });
     expect(await client.next(MessageType.Error)).toMatchObject({
       code: ErrorCode.InvalidRequest,
-      message: 'username must not contain control characters',
+      message: 'username must not contain control, invisible or direction-changing characters',
       requestSequence: sequence,
       fatal: false,
     });
@@ -113,7 +138,7 @@ describe('control service: bad frames', () => {
   });
 
   it('refuses chat over 4 KB and empty chat without closing', async () => {
-    const client = await RawControlClient.connect(control.port);
+    const client = await RawFramedClient.connect(control.port);
     await client.join('talker', 'lab');
     const long = client.send(MessageType.ChatSend, { to: 'all', text: 'é'.repeat(2049) });
     expect(await client.next(MessageType.Error)).toMatchObject({
@@ -133,7 +158,7 @@ describe('control service: bad frames', () => {
   });
 
   it('rate-limits a flood of chat with a clear error', async () => {
-    const client = await RawControlClient.connect(control.port);
+    const client = await RawFramedClient.connect(control.port);
     await client.join('flooder', 'flood-room');
     for (let i = 0; i < 40; i++)
       client.send(MessageType.ChatSend, { to: 'all', text: `spam ${i}` });

@@ -1,7 +1,13 @@
 import { join } from 'node:path';
-import { MessageType } from '@sapora/protocol';
-import { freePort, runNode, startRedis, TestRedis } from '@sapora/testing';
-import { RawControlClient } from './support/raw-control-client';
+import { ErrorCode, MessageType } from '@sapora/protocol';
+import {
+  freePort,
+  RawFramedClient,
+  runNode,
+  startRedis,
+  TestRedis,
+  waitFor,
+} from '@sapora/testing';
 
 /** The very command the container runs: node apps/control/dist/main.js (built by `nx build`). */
 const MAIN = join(__dirname, '..', 'dist', 'main.js');
@@ -9,14 +15,16 @@ const MAIN = join(__dirname, '..', 'dist', 'main.js');
 async function waitForOutput(
   read: () => string,
   pattern: RegExp,
-  timeoutMs = 10_000,
+  timeoutMs = 15_000,
 ): Promise<RegExpMatchArray> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const match = read().match(pattern);
-    if (match) return match;
-    if (Date.now() > deadline) throw new Error(`no ${pattern} in output:\n${read()}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+  try {
+    return await waitFor(() => read().match(pattern) ?? undefined, {
+      timeoutMs,
+      intervalMs: 20,
+      what: String(pattern),
+    });
+  } catch {
+    throw new Error(`no ${pattern} in output within ${timeoutMs} ms:\n${read()}`);
   }
 }
 
@@ -41,11 +49,15 @@ describe('control service: the built main.js', () => {
     });
     const [line] = await waitForOutput(
       service.output,
-      /^.*control listening on 127\.0\.0\.1:\d+ \(TCP\).*$/m,
+      /^.*control listening on 127\.0\.0\.1:\d+ \(TLS\).*$/m,
     );
     expect(JSON.parse(line)).toMatchObject({ service: 'control', port });
+    // The key's fingerprint, for people to compare with what their client shows.
+    expect((JSON.parse(line) as { fingerprint256: string }).fingerprint256).toMatch(
+      /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/,
+    );
 
-    const client = await RawControlClient.connect(port);
+    const client = await RawFramedClient.connect(port);
     const joined = await client.join('alice', 'main');
     expect(joined.meetingId).toBe('main');
 
@@ -53,6 +65,7 @@ describe('control service: the built main.js', () => {
     expect(await client.next(MessageType.Disconnect)).toEqual({
       reason: 'server shutting down',
       retry: true,
+      code: ErrorCode.Unspecified,
     });
     expect(await service.exited).toBe(0);
     expect(service.output()).toMatch(/control stopped/);

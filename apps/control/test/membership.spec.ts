@@ -8,11 +8,9 @@ import {
   redisTransportOptions,
 } from '@sapora/coordination';
 import { ErrorCode, MessageType } from '@sapora/protocol';
-import { InProcessService, startRedis, TestRedis, waitFor } from '@sapora/testing';
+import { InProcessService, RawFramedClient, startRedis, TestRedis, waitFor } from '@sapora/testing';
 import Redis from 'ioredis';
-import { ControlApp } from '../src/create-control-app';
-import { FAST_TIMINGS, startControl } from './support/control-harness';
-import { RawControlClient } from './support/raw-control-client';
+import { ControlApp, FAST_TIMINGS, startControl } from './support/control-harness';
 
 const heard: MembershipEvent[] = [];
 
@@ -58,10 +56,10 @@ describe('control service: membership, time-outs and clean-up', () => {
   });
 
   it('publishes joined and left, and pushes the new list to the room', async () => {
-    const ann = await RawControlClient.connect(control.port);
+    const ann = await RawFramedClient.connect(control.port);
     ann.startHeartbeats(heartbeatMs);
     const joined = await ann.join('Ann', 'events');
-    const ben = await RawControlClient.connect(control.port);
+    const ben = await RawFramedClient.connect(control.port);
     ben.startHeartbeats(heartbeatMs);
     await ben.join('Ben', 'events');
 
@@ -101,10 +99,10 @@ describe('control service: membership, time-outs and clean-up', () => {
   });
 
   it('removes a client that stops heartbeating within the idle timeout, and tells the others', async () => {
-    const stays = await RawControlClient.connect(control.port);
+    const stays = await RawFramedClient.connect(control.port);
     stays.startHeartbeats(heartbeatMs);
     await stays.join('stays', 'timeouts');
-    const silent = await RawControlClient.connect(control.port);
+    const silent = await RawFramedClient.connect(control.port);
     await silent.join('silent', 'timeouts');
     const startedAt = Date.now();
 
@@ -130,13 +128,13 @@ describe('control service: membership, time-outs and clean-up', () => {
   });
 
   it('cleans up an empty room: members, names, passcode and chat history are gone', async () => {
-    const first = await RawControlClient.connect(control.port);
+    const first = await RawFramedClient.connect(control.port);
     first.startHeartbeats(heartbeatMs);
     await first.join('owner', 'secret-room', 'hunter2');
     first.send(MessageType.ChatSend, { to: 'all', text: 'remember me?' });
     await first.next(MessageType.ChatDelivery);
 
-    const intruder = await RawControlClient.connect(control.port);
+    const intruder = await RawFramedClient.connect(control.port);
     intruder.send(MessageType.Register, {
       username: 'intruder',
       meetingId: 'secret-room',
@@ -166,7 +164,7 @@ describe('control service: membership, time-outs and clean-up', () => {
     expect(await redis.sismember(RedisKeys.rooms, 'secret-room')).toBe(0);
 
     // A new first participant sets a new passcode, and sees none of the old history.
-    const next = await RawControlClient.connect(control.port);
+    const next = await RawFramedClient.connect(control.port);
     const joined = await next.join('newcomer', 'secret-room', 'other');
     expect(joined.history).toEqual([]);
     next.send(MessageType.Disconnect);

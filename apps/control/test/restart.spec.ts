@@ -1,8 +1,6 @@
 import { ErrorCode, MessageType } from '@sapora/protocol';
-import { InProcessService, startRedis, TestRedis } from '@sapora/testing';
-import { ControlApp } from '../src/create-control-app';
-import { FAST_TIMINGS, startControl } from './support/control-harness';
-import { RawControlClient } from './support/raw-control-client';
+import { InProcessService, RawFramedClient, startRedis, TestRedis } from '@sapora/testing';
+import { ControlApp, FAST_TIMINGS, startControl } from './support/control-harness';
 
 describe('control service: restart', () => {
   let redis: TestRedis;
@@ -20,10 +18,10 @@ describe('control service: restart', () => {
   });
 
   it('tells clients it is going, keeps their sessions, and lets them resume their place', async () => {
-    const ann = await RawControlClient.connect(control.port);
+    const ann = await RawFramedClient.connect(control.port);
     ann.startHeartbeats(heartbeatMs);
     const annJoined = await ann.join('Ann', 'restart');
-    const ben = await RawControlClient.connect(control.port);
+    const ben = await RawFramedClient.connect(control.port);
     ben.startHeartbeats(heartbeatMs);
     const benJoined = await ben.join('Ben', 'restart');
     ann.send(MessageType.ChatSend, { to: 'all', text: 'before the restart' });
@@ -33,17 +31,19 @@ describe('control service: restart', () => {
     expect(await ann.next(MessageType.Disconnect)).toEqual({
       reason: 'server shutting down',
       retry: true,
+      code: ErrorCode.Unspecified,
     });
     expect(await ben.next(MessageType.Disconnect)).toEqual({
       reason: 'server shutting down',
       retry: true,
+      code: ErrorCode.Unspecified,
     });
     await Promise.all([ann.closed, ben.closed, stopping]);
     ann.close();
     ben.close();
 
     await control.restart();
-    const annAgain = await RawControlClient.connect(control.port);
+    const annAgain = await RawFramedClient.connect(control.port);
     annAgain.send(MessageType.Register, {
       username: 'ann',
       meetingId: 'restart',
@@ -60,7 +60,7 @@ describe('control service: restart', () => {
     expect(resumed.history.map((m) => m.text)).toEqual(['before the restart']);
     annAgain.startHeartbeats(heartbeatMs);
 
-    const benAgain = await RawControlClient.connect(control.port);
+    const benAgain = await RawFramedClient.connect(control.port);
     benAgain.send(MessageType.Register, {
       username: 'Ben',
       meetingId: 'restart',
@@ -84,14 +84,14 @@ describe('control service: restart', () => {
   });
 
   it('refuses a token that is unknown, for another meeting, or for another name', async () => {
-    const carol = await RawControlClient.connect(control.port);
+    const carol = await RawFramedClient.connect(control.port);
     const joined = await carol.join('Carol', 'resume-checks');
     const attempts = [
       { username: 'Carol', meetingId: 'resume-checks', resumeToken: Buffer.alloc(16, 7) },
       { username: 'Carol', meetingId: 'elsewhere', resumeToken: joined.sessionToken },
       { username: 'Mallory', meetingId: 'resume-checks', resumeToken: joined.sessionToken },
     ];
-    const other = await RawControlClient.connect(control.port);
+    const other = await RawFramedClient.connect(control.port);
     for (const attempt of attempts) {
       const sequence = other.send(MessageType.Register, attempt);
       expect(await other.next(MessageType.Error)).toMatchObject({

@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { runService } from '@sapora/service-kit';
-import { createDiscoveryApp } from './create-discovery-app';
+import { discoveryService } from './discovery-service';
 
-void runService('discovery', () => createDiscoveryApp());
+discoveryService.main();

@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { runService } from '@sapora/service-kit';
-import { createFilesApp } from './create-files-app';
+import { filesService } from './files-service';
 
-void runService('files', () => createFilesApp());
+filesService.main();

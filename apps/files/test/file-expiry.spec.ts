@@ -3,10 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCode, FileTransferClient, Session } from '@sapora/client';
 import { RedisKeys } from '@sapora/coordination';
-import { createLogger } from '@sapora/service-kit';
+import { createLogger, RunningService } from '@sapora/service-kit';
 import { ServiceStack, waitFor } from '@sapora/testing';
 import Redis from 'ioredis';
-import { createFilesApp, FilesApp } from '../src/create-files-app';
+import { FilesConfig } from '../src/config/files-config';
+import { filesService } from '../src/files-service';
+
+type FilesApp = RunningService<FilesConfig>;
 
 describe('file service: expiry by BullMQ jobs', () => {
   const stack = new ServiceStack();
@@ -40,8 +43,8 @@ describe('file service: expiry by BullMQ jobs', () => {
     controlPort = stack.ports.get('control')!;
     work = mkdtempSync(join(tmpdir(), 'sapora-files-expiry-'));
     storage = join(work, 'storage');
-    files = await createFilesApp(env(), { logger });
-  }, 20_000);
+    files = await filesService.start(env(), { logger });
+  }, 60_000);
 
   afterAll(async () => {
     await files.app.close();
@@ -60,7 +63,7 @@ describe('file service: expiry by BullMQ jobs', () => {
 
     // The delayed job is in Redis: a new instance of the service carries it out.
     await files.app.close();
-    files = await createFilesApp(env(), { logger });
+    files = await filesService.start(env(), { logger });
     const transfer = new FileTransferClient({
       session: keeper.session,
       host: '127.0.0.1',
@@ -80,7 +83,7 @@ describe('file service: expiry by BullMQ jobs', () => {
       code: ErrorCode.NoSuchFile,
     });
     await Promise.all([sender.session.leave(), keeper.session.leave()]);
-  }, 20_000);
+  }, 60_000);
 
   it('deletes a room’s files when its last member leaves', async () => {
     const a = await enter('Rae', 'closing');
@@ -92,7 +95,7 @@ describe('file service: expiry by BullMQ jobs', () => {
     expect(existsSync(join(storage, done.fileId))).toBe(true);
     await b.session.leave();
     await waitFor(() => !readdirSync(storage).includes(done.fileId), {
-      timeoutMs: 5_000,
+      timeoutMs: 10_000,
       what: 'the room’s files to go',
     });
     expect(await redis.exists(RedisKeys.file(done.fileId), RedisKeys.roomFiles('closing'))).toBe(0);

@@ -21,9 +21,12 @@ import {
   TransferInterruptedError,
 } from '@sapora/client';
 import { FILES_TO_CLIENT_LIMITS, MessageType } from '@sapora/protocol';
-import { createLogger } from '@sapora/service-kit';
+import { createLogger, RunningService } from '@sapora/service-kit';
 import { CuttingTcpProxy, ServiceStack, waitFor } from '@sapora/testing';
-import { createFilesApp, FilesApp } from '../src/create-files-app';
+import { FilesConfig } from '../src/config/files-config';
+import { filesService } from '../src/files-service';
+
+type FilesApp = RunningService<FilesConfig>;
 
 const LIMIT = 100 * 1024 * 1024;
 const RESUME_MS = 2_000;
@@ -72,7 +75,7 @@ describe('file service: verified transfer over real TCP', () => {
     controlPort = stack.ports.get('control')!;
     work = mkdtempSync(join(tmpdir(), 'sapora-files-test-'));
     storage = join(work, 'storage');
-    files = await createFilesApp(
+    files = await filesService.start(
       {
         REDIS_URL: stack.redisUrl,
         FILES_HOST: '127.0.0.1',
@@ -84,7 +87,7 @@ describe('file service: verified transfer over real TCP', () => {
       },
       { logger: createLogger('files', { level: 'silent', nodeEnv: 'test' }) },
     );
-  }, 20_000);
+  }, 60_000);
 
   afterAll(async () => {
     await Promise.all(sessions.map((session) => session.leave()));
@@ -274,12 +277,15 @@ describe('file service: verified transfer over real TCP', () => {
         onProgress: (p) => offsets.push(p.bytes),
       });
       expect(done).toMatchObject({ size, md5: file.md5 });
-      expect(proxy.stats.connections).toBe(2);
-      // Not sent twice: the second connection carried about half the file.
+      // At least one reconnect (a loaded machine may need another: a TLS handshake timed out).
+      expect(proxy.stats.connections).toBeGreaterThanOrEqual(2);
+      // Not sent twice: after the cut, only about half the file went again.
       expect(proxy.stats.upstreamBytes).toBeLessThan(size * 1.6);
-      const resumedAt = offsets.findIndex((bytes, i) => i > 0 && bytes < offsets[i - 1]);
-      expect(offsets[resumedAt]).toBeGreaterThan(size / 4);
-      expect(offsets[resumedAt]).toBeLessThanOrEqual(size / 2);
+      // Where the upload went on after the cut: the furthest point progress restarted from (an
+      // earlier reconnect, before the server held anything, restarts from 0).
+      const resumed = Math.max(...offsets.filter((bytes, i) => i > 0 && bytes < offsets[i - 1]));
+      expect(resumed).toBeGreaterThan(size / 4);
+      expect(resumed).toBeLessThanOrEqual(size / 2);
       const copy = join(work, 'resume-up.copy');
       await quinn.transfer.download(done.fileId, copy);
       expect(md5(readFileSync(copy))).toBe(file.md5);

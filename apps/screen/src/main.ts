@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { runService } from '@sapora/service-kit';
-import { createScreenApp } from './create-screen-app';
+import { screenService } from './screen-service';
 
-void runService('screen', () => createScreenApp());
+screenService.main();

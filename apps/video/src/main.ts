@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { runService } from '@sapora/service-kit';
-import { createVideoApp } from './create-video-app';
+import { videoService } from './video-service';
 
-void runService('video', () => createVideoApp());
+videoService.main();

@@ -6,16 +6,19 @@ import { JoinInfo, Session, SessionOptions } from './session';
  * the participant list and messages, disconnect. A thin layer over Session.
  */
 export class ChatClient {
+  /** The session underneath, for everything the chat API does not cover. */
   readonly session: Session;
 
   constructor(options: SessionOptions) {
     this.session = new Session(options);
   }
 
+  /** Joins the meeting; rejects with a SaporaError saying why when refused. */
   connect(): Promise<JoinInfo> {
     return this.session.connect();
   }
 
+  /** Leaves the meeting. */
   disconnect(): Promise<void> {
     return this.session.leave();
   }
@@ -37,10 +40,12 @@ export class ChatClient {
     return () => this.session.off('chat', callback);
   }
 
+  /** Everyone in the room now, in order of joining. */
   get participants(): Participant[] {
     return this.session.participants;
   }
 
+  /** The room's recent chat as it was when this client joined, oldest first. */
   get history(): ChatMessage[] {
     return this.session.history;
   }

@@ -2,7 +2,9 @@ import { ErrorCode } from '@sapora/protocol';
 
 /** An error the server answered with, or a local one phrased the same way. */
 export class SaporaError extends Error {
+  /** What went wrong, as the protocol names it (docs/PROTOCOL.md lists every code). */
   readonly code: ErrorCode;
+  /** The server closed the connection after saying this. */
   readonly fatal: boolean;
 
   constructor(code: ErrorCode, message: string, fatal = false) {

@@ -1,4 +1,6 @@
-import { AddressInfo, createServer, Server, Socket } from 'node:net';
+import { AddressInfo, Socket } from 'node:net';
+import { createServer, Server } from 'node:tls';
+import { generate } from 'selfsigned';
 import {
   CLIENT_TO_CONTROL_LIMITS,
   encodeFrame,
@@ -8,11 +10,32 @@ import {
   FrameDecoder,
   MessageType,
 } from '@sapora/protocol';
+import { waitFor } from '@sapora/testing';
 import { SaporaError } from './sapora-error';
 import { Session } from './session';
 
+const participant = (participantId: string, username: string) => ({
+  participantId,
+  username,
+  ip: '127.0.0.1',
+  muted: false,
+  presenting: false,
+  joinedAtMs: 0,
+  host: false,
+  handRaised: false,
+  mutedBy: '',
+  recording: false,
+});
+
+/** One TLS key for every scripted server of this file: each Session trusts the first it sees. */
+const identity = generate([{ name: 'commonName', value: 'scripted' }], {
+  keyType: 'ec',
+  curve: 'P-256',
+  algorithm: 'sha256',
+});
+
 /**
- * A scripted control server on real sockets: it answers REGISTER with a JOINED whose
+ * A scripted control server on real sockets (TLS, as every Sapora service): it answers REGISTER with a JOINED whose
  * heartbeat interval is short, records every frame, and lets each test misbehave.
  */
 class ScriptedServer {
@@ -23,8 +46,8 @@ class ScriptedServer {
   onRegister: (socket: Socket, frame: Frame) => void = (socket, frame) =>
     this.acceptJoin(socket, frame);
 
-  constructor() {
-    this.server = createServer((socket) => {
+  constructor(pems: { private: string; cert: string }) {
+    this.server = createServer({ key: pems.private, cert: pems.cert }, (socket) => {
       this.sockets.push(socket);
       const decoder = new FrameDecoder(CLIENT_TO_CONTROL_LIMITS);
       socket.on('error', () => undefined);
@@ -45,32 +68,29 @@ class ScriptedServer {
 
   acceptJoin(socket: Socket, _frame: Frame): void {
     this.joins++;
-    socket.write(
-      encodeFrame(
-        MessageType.Joined,
-        1,
-        encodePayload(MessageType.Joined, {
-          participantId: 'p1',
-          sessionToken: Buffer.alloc(16, 0xab),
+    socket.write(this.joined());
+  }
+
+  /** A JOINED frame for "tester", alone in the room. */
+  joined(): Buffer {
+    return encodeFrame(
+      MessageType.Joined,
+      1,
+      encodePayload(MessageType.Joined, {
+        participantId: 'p1',
+        sessionToken: Buffer.alloc(16, 0xab),
+        meetingId: 'default',
+        username: 'tester',
+        participants: {
           meetingId: 'default',
-          username: 'tester',
-          participants: {
-            meetingId: 'default',
-            participants: [
-              {
-                participantId: 'p1',
-                username: 'tester',
-                ip: '127.0.0.1',
-                muted: false,
-                presenting: false,
-                joinedAtMs: 0,
-              },
-            ],
-          },
-          heartbeatIntervalMs: 40,
-          idleTimeoutMs: 10_000,
-        }),
-      ),
+          participants: [participant('p1', 'tester')],
+          hostId: 'p1',
+          locked: false,
+          raisedHands: [],
+        },
+        heartbeatIntervalMs: 40,
+        idleTimeoutMs: 10_000,
+      }),
     );
   }
 
@@ -84,20 +104,12 @@ class ScriptedServer {
   }
 }
 
-const until = async (check: () => boolean, what: string): Promise<void> => {
-  const deadline = Date.now() + 3_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-};
-
 describe('Session against a scripted server', () => {
   let server: ScriptedServer;
   let port: number;
 
   beforeEach(async () => {
-    server = new ScriptedServer();
+    server = new ScriptedServer(await identity);
     port = await server.listen();
   });
 
@@ -110,10 +122,37 @@ describe('Session against a scripted server', () => {
     const info = await session.connect();
     expect(info.sessionToken.equals(Buffer.alloc(16, 0xab))).toBe(true);
     expect(session.participants.map((p) => p.username)).toEqual(['tester']);
-    await until(() => server.count(MessageType.Heartbeat) >= 3, 'three heartbeats');
+    await waitFor(() => server.count(MessageType.Heartbeat) >= 3, { what: 'three heartbeats' });
     const register = server.frames.find((frame) => frame.type === MessageType.Register)!;
     expect(register.sequence).toBe(1);
     session.close();
+  });
+
+  it('keeps what the server sends right behind JOINED, in the same packet', async () => {
+    server.onRegister = (socket) =>
+      socket.write(
+        Buffer.concat([
+          server.joined(),
+          encodeFrame(
+            MessageType.UserList,
+            2,
+            encodePayload(MessageType.UserList, {
+              meetingId: 'default',
+              participants: [participant('p1', 'tester'), participant('p2', 'second')],
+            }),
+          ),
+        ]),
+      );
+    const session = new Session({ host: '127.0.0.1', port, username: 'tester' });
+    const lists: string[][] = [];
+    session.on('participants', (list) => lists.push(list.map((p) => p.username)));
+    try {
+      await session.connect();
+      expect(session.participants.map((p) => p.username)).toEqual(['tester', 'second']);
+      expect(lists).toEqual([['tester', 'second']]);
+    } finally {
+      session.close();
+    }
   });
 
   it('rejects connect with the code and message of a refusal', async () => {
@@ -165,7 +204,7 @@ describe('Session against a scripted server', () => {
     const session = new Session({
       host: '127.0.0.1',
       port,
-      username: 'tester',
+      username: 'kicked',
       reconnectMaxDelayMs: 20,
     });
     await session.connect();
@@ -179,9 +218,32 @@ describe('Session against a scripted server', () => {
         encodePayload(MessageType.Disconnect, { reason: 'kicked' }),
       ),
     );
-    expect(await closed).toEqual({ reason: 'kicked', byServer: true });
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(server.joins).toBe(1);
+    expect(await closed).toEqual({ reason: 'kicked', byServer: true, code: ErrorCode.Unspecified });
+    // A session with the same reconnect delay, dropped without a DISCONNECT, comes back three
+    // times meanwhile: had the kicked one tried again, it would have by then.
+    const witness = new Session({
+      host: '127.0.0.1',
+      port,
+      username: 'witness',
+      reconnectMaxDelayMs: 20,
+    });
+    await witness.connect();
+    try {
+      for (let drop = 0; drop < 3; drop++) {
+        const back = new Promise((resolve) => witness.once('rejoined', resolve));
+        server.sockets.at(-1)!.destroy();
+        await back;
+      }
+    } finally {
+      witness.close();
+    }
+    const registersFrom = (username: string): number =>
+      server.frames.filter(
+        (frame) =>
+          frame.type === MessageType.Register && frame.payload.includes(Buffer.from(username)),
+      ).length;
+    expect(registersFrom('witness')).toBe(4);
+    expect(registersFrom('kicked')).toBe(1);
   });
 
   it('survives bytes that are not frames: an error event, then a reconnect', async () => {
@@ -195,7 +257,7 @@ describe('Session against a scripted server', () => {
     session.on('error', (error) => errors.push(error));
     await session.connect();
     server.sockets[0].write(Buffer.from('HTTP/1.1 400 Bad Request\r\n\r\n'));
-    await until(() => server.joins === 2, 'a second join');
+    await waitFor(() => server.joins === 2, { what: 'a second join' });
     expect(errors[0].message).toMatch(/unsupported protocol version 72/);
     session.close();
   });

@@ -6,21 +6,32 @@ import {
   DEFAULT_PORTS,
   ErrorCode,
   FileNotice,
+  HostActionDone,
+  HostActionKind,
+  isMediaKind,
   JoinReply,
+  MediaEndpoint,
+  MediaKind,
   MeetingReminder,
   MessageType,
   Participant,
+  ParticipantList,
 } from '@sapora/protocol';
 import { ControlConnection, ControlFrame } from './control/control-connection';
 import { SaporaError } from './sapora-error';
+import { MemoryFingerprintStore, ServerTrust } from './tls/server-trust';
 
+/** How to reach the server and whom to join as. */
 export interface SessionOptions {
+  /** The control service's host name or address. */
   host: string;
   /** Control service port; 5000 by default. */
   port?: number;
+  /** The name everyone sees: 1–32 characters, unique in the room (names that look alike count as one). */
   username: string;
   /** Blank or absent joins the meeting "default". */
   meetingId?: string;
+  /** The room's passcode, if it has one (the first to join a room sets it). */
   passcode?: string;
   /** Shown in the server's logs, e.g. "sapora-cli/0.1.0". */
   clientName?: string;
@@ -30,26 +41,120 @@ export interface SessionOptions {
   reconnectMaxDelayMs?: number;
   /** How long to wait for a connection or a join answer (default 5000 ms). */
   connectTimeoutMs?: number;
+  /**
+   * Media this participant will use: the join is refused (NO_CAPACITY) when a server it needs
+   * is full, rather than letting it in to a room it cannot hear.
+   */
+  media?: readonly MediaKind[];
+  /**
+   * How the server is trusted (TLS, trust on first use): a fingerprint store and/or the known
+   * fingerprint, or `insecure` for plain TCP. By default TLS, with the first key seen trusted
+   * for the life of this Session (pass a store to remember it longer).
+   */
+  trust?: ServerTrust;
+  /**
+   * The owner token a scheduled meeting's creation returned (MeetingsClient.create): proves
+   * this participant created the meeting, so it joins as host, even into a locked room.
+   */
+  ownerToken?: Buffer;
+  /** Joins to record the meeting: everyone's list marks this participant, and the chat says so. */
+  recording?: boolean;
+}
+
+/** Who runs the room and what it looks like beyond its members (the 'room' event). */
+export interface RoomStatus {
+  /** Participant id of the host. */
+  hostId: string;
+  /** New joins are refused (ROOM_LOCKED) while the host keeps the room locked. */
+  locked: boolean;
+  /** Participant ids with a raised hand, in the order the hands went up. */
+  raisedHands: string[];
 }
 
 /** What the server said when this session joined. */
 export interface JoinInfo {
+  /** This participant's id, stable for the life of the session. */
   participantId: string;
+  /** 16 random bytes that prove the session to every service; keep it to yourself. */
   sessionToken: Buffer;
+  /** The meeting joined ("default" for a blank one). */
   meetingId: string;
+  /** The name as the room shows it (normalised). */
   username: string;
+  /** Everyone in the room, in order of joining. */
   participants: Participant[];
+  /** The room's recent chat this participant may see, oldest first. */
   history: ChatMessage[];
   /** Files sent to this participant in the room and still kept. */
   files: FileNotice[];
+  /** How often the session sends a heartbeat (it does so by itself). */
   heartbeatIntervalMs: number;
+  /** A session silent this long ends. */
   idleTimeoutMs: number;
+  /** True when this was a resume of the same session (same id and token). */
   resumed: boolean;
+  /** The mixer's sample rate (0: the server did not say; the default then). */
+  audioSampleRate: number;
+  /** Samples per audio frame (0: the server did not say; the default then). */
+  audioFrameSamples: number;
+  /** Where the room's media services are (a kind left out: the control host, default port). */
+  media: MediaEndpoint[];
+  /** Largest video datagram to send, header included (0: the server did not say; 1200 then). */
+  videoDatagramBytes: number;
 }
 
+/** Where one media service of the room is, resolved: a host to send to and a port. */
+export interface ResolvedEndpoint {
+  /** Which service. */
+  kind: MediaKind;
+  /** Where to send. */
+  host: string;
+  /** Its port. */
+  port: number;
+}
+
+/** A host and a port. */
+export interface ServerAddress {
+  /** Host name or address. */
+  host: string;
+  /** TCP or UDP port. */
+  port: number;
+}
+
+/** Why a session ended (the 'closed' event). */
+export interface SessionClosed {
+  /** In words, e.g. "left" or the server's reason. */
+  reason: string;
+  /** The server ended it (not this client's leave() or close()). */
+  byServer: boolean;
+  /**
+   * Why, when the host ended it: ErrorCode.Removed (removed from the meeting) or
+   * ErrorCode.MeetingEnded; ErrorCode.Unspecified otherwise.
+   */
+  code: ErrorCode;
+}
+
+/** A reconnection attempt about to be made (the 'reconnecting' event). */
+export interface ReconnectAttempt {
+  /** 1 for the first attempt after the connection dropped. */
+  attempt: number;
+  /** How long it waits before this attempt. */
+  delayMs: number;
+  /** Why it reconnects. */
+  reason: string;
+}
+
+/** What a Session emits, and with what. */
 export interface SessionEvents {
+  /** The room's list changed: everyone in it now, in order of joining. */
   participants: [Participant[]];
+  /** Who is host, the lock, raised hands: emitted with every new list, just before 'participants'. */
+  room: [RoomStatus];
+  /** Who is speaking changed: participant ids, loudest first (empty: nobody). */
+  speakers: [string[]];
+  /** A chat message for this participant (its own included), public or private. */
   chat: [ChatMessage];
+  /** The server's report on a message this participant sent (also what sendChat resolves with). */
   delivery: [ChatDelivery];
   /** A file was sent to this participant: fetch it with FileTransferClient. */
   file: [FileNotice];
@@ -57,10 +162,16 @@ export interface SessionEvents {
   reminder: [MeetingReminder];
   /** Only emitted when someone listens, so an unhandled error never throws. */
   error: [Error];
-  closed: [{ reason: string; byServer: boolean }];
-  reconnecting: [{ attempt: number; delayMs: number; reason: string }];
+  /** The session ended and will not come back on its own. */
+  closed: [SessionClosed];
+  /** The connection dropped; the session tries again after a pause. */
+  reconnecting: [ReconnectAttempt];
+  /** Back, as the same session (same id and token): nobody saw it leave. */
   resumed: [JoinInfo];
+  /** Back, but as a new session (the old one had ended meanwhile): a new id and token. */
   rejoined: [JoinInfo];
+  /** The room's media of one kind is now served elsewhere (its node failed or drains). */
+  mediaMoved: [ResolvedEndpoint];
 }
 
 type State = 'idle' | 'joining' | 'joined' | 'reconnecting' | 'closed';
@@ -70,7 +181,14 @@ interface Pending {
   reject: (error: Error) => void;
 }
 
+interface PendingHostAction {
+  resolve: (done: HostActionDone) => void;
+  reject: (error: Error) => void;
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+const MEDIA_KIND_LIST: readonly MediaKind[] = ['audio', 'video', 'screen', 'files'];
 
 /**
  * A participant's session with the control service: joins, heartbeats on its own, and after a
@@ -78,15 +196,25 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * ended meanwhile). Everything the server pushes arrives as typed events.
  */
 export class Session extends EventEmitter<SessionEvents> {
-  readonly #options: Required<Omit<SessionOptions, 'meetingId' | 'passcode' | 'clientName'>> &
-    Pick<SessionOptions, 'meetingId' | 'passcode' | 'clientName'>;
+  readonly #options: Required<
+    Omit<
+      SessionOptions,
+      'meetingId' | 'passcode' | 'clientName' | 'trust' | 'ownerToken' | 'recording'
+    >
+  > &
+    Pick<SessionOptions, 'meetingId' | 'passcode' | 'clientName' | 'ownerToken' | 'recording'>;
+  readonly #trust: ServerTrust;
+  #fingerprint: string | undefined;
   #state: State = 'idle';
   #connection: ControlConnection | null = null;
   #info: JoinInfo | null = null;
   #participants: Participant[] = [];
+  #room: RoomStatus = { hostId: '', locked: false, raisedHands: [] };
+  #speakers: string[] = [];
   #heartbeat: NodeJS.Timeout | null = null;
   #lastHeardAt = 0;
   readonly #pending = new Map<number, Pending>();
+  readonly #hostPending = new Map<number, PendingHostAction>();
 
   constructor(options: SessionOptions) {
     super();
@@ -96,27 +224,68 @@ export class Session extends EventEmitter<SessionEvents> {
       reconnectMaxDelayMs: 5_000,
       connectTimeoutMs: 5_000,
       ...options,
+      media: options.media ?? [],
     };
+    this.#trust = { ...options.trust, store: options.trust?.store ?? new MemoryFingerprintStore() };
   }
 
+  /** The control service's TLS fingerprint (SHA-256), once connected; undefined over plain TCP. */
+  get fingerprint256(): string | undefined {
+    return this.#fingerprint;
+  }
+
+  /**
+   * How this session's other connections (files, screen) trust their services: every TCP
+   * service of a deployment presents the same key, so they must present the one control did.
+   */
+  get trust(): ServerTrust {
+    return this.#fingerprint === undefined
+      ? this.#trust
+      : { ...this.#trust, fingerprint256: this.#fingerprint };
+  }
+
+  /** Joined, and connected now. */
   get connected(): boolean {
     return this.#state === 'joined';
   }
+  /** This participant's id, once joined. */
   get participantId(): string | undefined {
     return this.#info?.participantId;
   }
+  /** The session token, once joined: what media services and file transfers present. */
   get sessionToken(): Buffer | undefined {
     return this.#info?.sessionToken;
   }
+  /** The meeting joined, once joined. */
   get meetingId(): string | undefined {
     return this.#info?.meetingId;
   }
+  /** The name as the room shows it (as given, before the join). */
   get username(): string {
     return this.#info?.username ?? this.#options.username;
   }
+  /** What the server said at the last join (null before the first). */
+  get joinInfo(): JoinInfo | null {
+    return this.#info;
+  }
+
+  /** Everyone in the room as last heard, in order of joining. */
   get participants(): Participant[] {
     return this.#participants;
   }
+  /** Who is host, whether the room is locked, and raised hands in order, as last heard. */
+  get room(): RoomStatus {
+    return this.#room;
+  }
+  /** This participant runs the meeting now. */
+  get isHost(): boolean {
+    return this.#info !== null && this.#room.hostId === this.#info.participantId;
+  }
+  /** Who is speaking, as last heard: participant ids, loudest first. */
+  get speakers(): string[] {
+    return this.#speakers;
+  }
+  /** The chat history the join brought, oldest first. */
   get history(): ChatMessage[] {
     return this.#info?.history ?? [];
   }
@@ -124,8 +293,22 @@ export class Session extends EventEmitter<SessionEvents> {
   get files(): FileNotice[] {
     return this.#info?.files ?? [];
   }
-  get server(): { host: string; port: number } {
+  /** The control service this session talks to. */
+  get server(): ServerAddress {
     return { host: this.#options.host, port: this.#options.port };
+  }
+
+  /**
+   * Where this room's media service of a kind is: as the server placed it (JoinReply, then
+   * MEDIA_MOVED), else on the control host at the kind's default port.
+   */
+  endpoint(kind: MediaKind): ResolvedEndpoint {
+    const placed = this.#info?.media.find((endpoint) => endpoint.kind === kind);
+    return {
+      kind,
+      host: placed?.host || this.#options.host,
+      port: placed?.port || DEFAULT_PORTS[kind],
+    };
   }
 
   /** Connects and joins; rejects with a SaporaError (code and message) when refused. */
@@ -171,6 +354,65 @@ export class Session extends EventEmitter<SessionEvents> {
     this.#connection.send(MessageType.SetMuted, { muted });
   }
 
+  /** Raises (or lowers) this participant's hand; the room's lists show hands in raise order. */
+  raiseHand(raised = true): void {
+    if (this.#state !== 'joined' || this.#connection === null)
+      throw new SaporaError(ErrorCode.NotJoined, `not connected (${this.#state})`);
+    this.#connection.send(MessageType.RaiseHand, { raised });
+  }
+
+  /**
+   * Asks for a host action; resolves once it took effect. Anyone but the host is refused with
+   * a SaporaError of code NotAllowed whose message names the host. The helpers below
+   * (muteParticipant, removeParticipant, ...) are this with the action filled in.
+   */
+  hostAction(action: HostActionKind, participantId = '', username = ''): Promise<HostActionDone> {
+    const connection = this.#connection;
+    if (this.#state !== 'joined' || connection === null)
+      return Promise.reject(new SaporaError(ErrorCode.NotJoined, `not connected (${this.#state})`));
+    return new Promise((resolve, reject) => {
+      const sequence = connection.send(MessageType.HostAction, { action, participantId, username });
+      this.#hostPending.set(sequence, { resolve, reject });
+    });
+  }
+
+  /** Host: mutes a participant; the mixer drops their audio until they unmute themselves. */
+  muteParticipant(participantId: string): Promise<HostActionDone> {
+    return this.hostAction(HostActionKind.Mute, participantId);
+  }
+  /** Host: ends a participant's session; their name may not rejoin for a while (allowRejoin). */
+  removeParticipant(participantId: string): Promise<HostActionDone> {
+    return this.hostAction(HostActionKind.Remove, participantId);
+  }
+  /** Host: lets a removed participant's name rejoin before the ban runs out. */
+  allowRejoin(username: string): Promise<HostActionDone> {
+    return this.hostAction(HostActionKind.AllowRejoin, '', username);
+  }
+  /** Host: refuses new joins (ROOM_LOCKED); sessions resuming after a drop still get back in. */
+  lockRoom(): Promise<HostActionDone> {
+    return this.hostAction(HostActionKind.Lock);
+  }
+  /** Host: accepts new joins again. */
+  unlockRoom(): Promise<HostActionDone> {
+    return this.hostAction(HostActionKind.Unlock);
+  }
+  /** Host: ends a participant's screen share. */
+  stopShare(participantId: string): Promise<HostActionDone> {
+    return this.hostAction(HostActionKind.StopShare, participantId);
+  }
+  /** Host: hands the host role to another participant. */
+  makeHost(participantId: string): Promise<HostActionDone> {
+    return this.hostAction(HostActionKind.MakeHost, participantId);
+  }
+  /** Lowers a raised hand: one's own (anyone), or someone else's (the host). */
+  lowerHand(participantId: string): Promise<HostActionDone> {
+    return this.hostAction(HostActionKind.LowerHand, participantId);
+  }
+  /** Host: ends the meeting for everyone (each session closes with ErrorCode.MeetingEnded). */
+  endMeeting(): Promise<HostActionDone> {
+    return this.hostAction(HostActionKind.EndMeeting);
+  }
+
   /** Leaves the meeting: the server removes this participant at once. Safe to call twice. */
   async leave(): Promise<void> {
     if (this.#state === 'closed') return;
@@ -194,9 +436,16 @@ export class Session extends EventEmitter<SessionEvents> {
 
   async #openAndJoin(resumeToken: Buffer | null): Promise<JoinInfo> {
     const { host, port, connectTimeoutMs } = this.#options;
-    const connection = await ControlConnection.open(host, port, connectTimeoutMs);
+    const connection = await ControlConnection.open(
+      host,
+      port,
+      connectTimeoutMs,
+      undefined,
+      this.#trust,
+    );
+    this.#fingerprint = connection.fingerprint256;
     this.#connection = connection;
-    const reply = await new Promise<JoinReply>((resolve, reject) => {
+    return new Promise<JoinInfo>((resolve, reject) => {
       const timer = setTimeout(() => {
         connection.destroy();
         reject(new Error(`no answer to join from ${host}:${port} within ${connectTimeoutMs} ms`));
@@ -207,9 +456,15 @@ export class Session extends EventEmitter<SessionEvents> {
         passcode: this.#options.passcode ?? '',
         resumeToken: resumeToken ?? Buffer.alloc(0),
         clientName: this.#options.clientName ?? 'sapora-client',
+        media: [...this.#options.media],
+        ownerToken: this.#options.ownerToken ?? Buffer.alloc(0),
+        recording: this.#options.recording ?? false,
       });
       const onFrame = (frame: ControlFrame): void => {
-        if (frame.type === MessageType.Joined) settle(() => resolve(frame.payload));
+        // Taken on at once, within this frame's event: a frame right behind it in the same
+        // chunk (the room's new list, a chat message) then reaches #onFrame, in order.
+        if (frame.type === MessageType.Joined)
+          settle(() => resolve(this.#adopt(connection, frame.payload)));
         else if (
           frame.type === MessageType.Error &&
           (frame.payload.requestSequence === sequence || frame.payload.fatal)
@@ -232,6 +487,10 @@ export class Session extends EventEmitter<SessionEvents> {
       connection.on('frame', onFrame);
       connection.on('close', onClose);
     });
+  }
+
+  /** Takes on the session a JOINED reply gives; from here on, the connection's frames count. */
+  #adopt(connection: ControlConnection, reply: JoinReply): JoinInfo {
     const info: JoinInfo = {
       participantId: reply.participantId,
       sessionToken: reply.sessionToken,
@@ -243,9 +502,19 @@ export class Session extends EventEmitter<SessionEvents> {
       heartbeatIntervalMs: reply.heartbeatIntervalMs,
       idleTimeoutMs: reply.idleTimeoutMs,
       resumed: reply.resumed,
+      audioSampleRate: reply.audioSampleRate,
+      audioFrameSamples: reply.audioFrameSamples,
+      media: reply.media,
+      videoDatagramBytes: reply.videoDatagramBytes,
     };
+    const before = MEDIA_KIND_LIST.map((kind) => this.endpoint(kind));
     this.#info = info;
-    this.#participants = info.participants;
+    // After a rejoin the room may be served elsewhere: media clients follow.
+    for (const previous of before) {
+      const now = this.endpoint(previous.kind);
+      if (now.host !== previous.host || now.port !== previous.port) this.emit('mediaMoved', now);
+    }
+    this.#takeList(reply.participants);
     this.#lastHeardAt = Date.now();
     connection.on('frame', (frame) => this.#onFrame(connection, frame));
     connection.on('error', (error) => this.#emitError(error));
@@ -258,9 +527,20 @@ export class Session extends EventEmitter<SessionEvents> {
     this.#lastHeardAt = Date.now();
     switch (frame.type) {
       case MessageType.UserList:
-        this.#participants = frame.payload.participants;
+        this.#takeList(frame.payload);
+        this.emit('room', this.#room);
         this.emit('participants', this.#participants);
         return;
+      case MessageType.Speakers:
+        this.#speakers = frame.payload.participantIds;
+        this.emit('speakers', this.#speakers);
+        return;
+      case MessageType.HostActionDone: {
+        const pending = this.#hostPending.get(frame.payload.requestSequence);
+        this.#hostPending.delete(frame.payload.requestSequence);
+        pending?.resolve(frame.payload);
+        return;
+      }
       case MessageType.ChatMessage:
         this.emit('chat', frame.payload);
         return;
@@ -270,6 +550,16 @@ export class Session extends EventEmitter<SessionEvents> {
       case MessageType.MeetingReminder:
         this.emit('reminder', frame.payload);
         return;
+      case MessageType.MediaMoved: {
+        const moved = frame.payload;
+        if (!isMediaKind(moved.kind) || this.#info === null) return;
+        this.#info.media = [
+          ...this.#info.media.filter((endpoint) => endpoint.kind !== moved.kind),
+          moved,
+        ];
+        this.emit('mediaMoved', this.endpoint(moved.kind));
+        return;
+      }
       case MessageType.ChatDelivery: {
         const pending = this.#pending.get(frame.payload.requestSequence);
         this.#pending.delete(frame.payload.requestSequence);
@@ -280,8 +570,10 @@ export class Session extends EventEmitter<SessionEvents> {
       case MessageType.Error: {
         const { code, message, fatal, requestSequence } = frame.payload;
         const error = new SaporaError(code, message, fatal);
-        const pending = this.#pending.get(requestSequence);
+        const pending =
+          this.#pending.get(requestSequence) ?? this.#hostPending.get(requestSequence);
         this.#pending.delete(requestSequence);
+        this.#hostPending.delete(requestSequence);
         if (pending !== undefined) pending.reject(error);
         else this.#emitError(error);
         // A session that ended under us (we were frozen past the idle timeout) joins afresh.
@@ -290,7 +582,11 @@ export class Session extends EventEmitter<SessionEvents> {
       }
       case MessageType.Disconnect:
         if (!frame.payload.retry)
-          this.#finish(frame.payload.reason || 'disconnected by the server', true);
+          this.#finish(
+            frame.payload.reason || 'disconnected by the server',
+            true,
+            frame.payload.code,
+          );
         connection.destroy();
         return;
       default:
@@ -328,10 +624,12 @@ export class Session extends EventEmitter<SessionEvents> {
         }
         this.#state = 'joined';
         this.emit(info.resumed ? 'resumed' : 'rejoined', info);
+        this.emit('room', this.#room);
         this.emit('participants', this.#participants);
         return;
       } catch (error) {
-        if (error instanceof SaporaError) {
+        // A refusal ends the session; "try again" (the server cannot reach Redis) does not.
+        if (error instanceof SaporaError && error.code !== ErrorCode.Unavailable) {
           this.#emitError(error);
           this.#finish(`could not rejoin: ${error.message}`, true);
           return;
@@ -365,20 +663,27 @@ export class Session extends EventEmitter<SessionEvents> {
     this.#heartbeat = null;
   }
 
+  #takeList(list: ParticipantList): void {
+    this.#participants = list.participants;
+    this.#room = { hostId: list.hostId, locked: list.locked, raisedHands: list.raisedHands };
+  }
+
   #rejectPending(error: Error): void {
     for (const pending of this.#pending.values()) pending.reject(error);
+    for (const pending of this.#hostPending.values()) pending.reject(error);
     this.#pending.clear();
+    this.#hostPending.clear();
   }
 
   #emitError(error: Error): void {
     if (this.listenerCount('error') > 0) this.emit('error', error);
   }
 
-  #finish(reason: string, byServer: boolean): void {
+  #finish(reason: string, byServer: boolean, code = ErrorCode.Unspecified): void {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
     this.#stopHeartbeats();
     this.#rejectPending(new SaporaError(ErrorCode.Unspecified, `session closed: ${reason}`));
-    this.emit('closed', { reason, byServer });
+    this.emit('closed', { reason, byServer, code });
   }
 }

@@ -10,3 +10,6 @@ export * from './messages/control-messages';
 export * from './datagram/media-datagram';
 export * from './discovery/announcement';
 export * from './meetings/meeting-rules';
+export * from './names/username';
+export * from './gateway';
+export * from './meetings/room-rules';

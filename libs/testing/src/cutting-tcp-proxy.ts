@@ -4,23 +4,34 @@ export type ProxyDirection = 'upstream' | 'downstream';
 
 /**
  * A TCP relay to a server on loopback that can cut its next connection abruptly once that many
- * bytes have passed in one direction: a dropped link in the middle of a transfer, on demand.
+ * bytes have passed in one direction (a dropped link in the middle of a transfer, on demand),
+ * or close every new connection at once for a while (a server that is not back yet). Started
+ * with `record`, it keeps every byte it relays, both ways: what someone on the wire would see.
  */
 export class CuttingTcpProxy {
   readonly stats = { connections: 0, upstreamBytes: 0, downstreamBytes: 0 };
   readonly #server: Server;
   readonly #sockets = new Set<Socket>();
   #cut: { direction: ProxyDirection; afterBytes: number } | null = null;
+  #refusing = false;
+  readonly #recording: Buffer[] | null;
 
-  private constructor(server: Server, targetPort: number) {
+  private constructor(server: Server, targetPort: number, record: boolean) {
     this.#server = server;
+    this.#recording = record ? [] : null;
     server.on('connection', (client) => this.#relay(client, targetPort));
   }
 
-  static async start(targetPort: number): Promise<CuttingTcpProxy> {
+  static async start(targetPort: number, { record = false } = {}): Promise<CuttingTcpProxy> {
     const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return new CuttingTcpProxy(server, targetPort);
+    return new CuttingTcpProxy(server, targetPort, record);
+  }
+
+  /** Every byte relayed so far, both directions, in the order relayed (started with `record`). */
+  get recorded(): Buffer {
+    if (this.#recording === null) throw new Error('this proxy was not started with record');
+    return Buffer.concat(this.#recording);
   }
 
   get port(): number {
@@ -32,12 +43,21 @@ export class CuttingTcpProxy {
     this.#cut = { direction, afterBytes };
   }
 
+  /** While refusing, a new connection is closed as soon as it is accepted. */
+  refuse(refusing: boolean): void {
+    this.#refusing = refusing;
+  }
+
   async close(): Promise<void> {
     for (const socket of this.#sockets) socket.destroy();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
 
   #relay(client: Socket, targetPort: number): void {
+    if (this.#refusing) {
+      client.destroy();
+      return;
+    }
     this.stats.connections++;
     const cut = this.#cut;
     this.#cut = null;
@@ -67,6 +87,7 @@ export class CuttingTcpProxy {
             return;
           }
         }
+        this.#recording?.push(chunk);
         passed[direction] += chunk.length;
         this.stats[`${direction}Bytes`] += chunk.length;
         if (!to.write(chunk)) {

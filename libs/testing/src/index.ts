@@ -6,3 +6,8 @@ export * from './node-process';
 export * from './lossy-udp-proxy';
 export * from './service-stack';
 export * from './cutting-tcp-proxy';
+export * from './raw-framed-client';
+export * from './bad-input-suites';
+export * from './service-process';
+export * from './network-lab';
+export * from './gateway-tab';

@@ -5,8 +5,24 @@ export interface LossyOptions {
   reorderEvery: number;
   /** Every n-th datagram is sent twice. */
   duplicateEvery: number;
-  /** Every n-th datagram is dropped. */
+  /** Every n-th datagram is dropped (every n-th packet when `linkMtu` is set). */
   dropEvery: number;
+  /**
+   * Models IP fragmentation on a link of this MTU (1500 on Ethernet): a datagram larger than
+   * one packet travels as several, and it is lost when any of them is.
+   */
+  linkMtu?: number;
+}
+
+/** IPv4 header (20) and UDP header (8): what a datagram adds before the link counts bytes. */
+const IP_HEADER_BYTES = 20;
+const UDP_HEADER_BYTES = 8;
+
+/** How many IPv4 packets a UDP datagram of this payload becomes on a link of `mtu`. */
+export function packetsOnLink(payloadBytes: number, mtu: number): number {
+  // Every fragment but the last carries a multiple of 8 bytes of the UDP datagram.
+  const perFragment = Math.floor((mtu - IP_HEADER_BYTES) / 8) * 8;
+  return Math.max(1, Math.ceil((payloadBytes + UDP_HEADER_BYTES) / perFragment));
 }
 
 /**
@@ -14,13 +30,21 @@ export interface LossyOptions {
  * (deterministically, so a failure can be replayed) and passes the server's answers back.
  */
 export class LossyProxy {
-  readonly stats = { forwarded: 0, dropped: 0, duplicated: 0, reordered: 0 };
+  /** `received`: datagrams taken from the client; the rest count what was done to them. */
+  readonly stats = {
+    received: 0,
+    forwarded: 0,
+    dropped: 0,
+    duplicated: 0,
+    reordered: 0,
+    /** Link packets the received datagrams make (with `linkMtu`; else one per datagram). */
+    packets: 0,
+  };
   readonly #socket: Socket;
   readonly #serverPort: number;
   readonly #options: LossyOptions;
   #client: RemoteInfo | null = null;
   #held: Buffer | null = null;
-  #count = 0;
 
   private constructor(socket: Socket, serverPort: number, options: LossyOptions) {
     this.#socket = socket;
@@ -32,6 +56,10 @@ export class LossyProxy {
   static async start(serverPort: number, options: LossyOptions): Promise<LossyProxy> {
     const socket = createSocket('udp4');
     await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    // Room for bursts of large video datagrams while the process waits for a core: the only
+    // losses should be the ones it makes on purpose.
+    socket.setRecvBufferSize(4 * 1024 * 1024);
+    socket.setSendBufferSize(4 * 1024 * 1024);
     return new LossyProxy(socket, serverPort, options);
   }
 
@@ -49,8 +77,13 @@ export class LossyProxy {
       return;
     }
     this.#client = from;
-    const n = ++this.#count;
-    if (n % this.#options.dropEvery === 0) {
+    const n = ++this.stats.received;
+    const packets =
+      this.#options.linkMtu === undefined ? 1 : packetsOnLink(bytes.length, this.#options.linkMtu);
+    const before = this.stats.packets;
+    this.stats.packets += packets;
+    const dropEvery = this.#options.dropEvery;
+    if (Math.floor(this.stats.packets / dropEvery) > Math.floor(before / dropEvery)) {
       this.stats.dropped++;
       return;
     }

@@ -6,12 +6,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port';
 
-/** A Redis for one test file. `restart()` and `stop()` exist only when the test owns it. */
+/** A Redis for one test file. */
 export interface TestRedis {
   url: string;
   /** Where it came from: REDIS_URL, a Testcontainers container, or a spawned redis-server. */
   source: 'env' | 'container' | 'process';
   stop(): Promise<void>;
+  /**
+   * Stops the server and starts a new, empty one on the same port once `whileDown` is done:
+   * an outage and a restart that lost everything. Only for a redis-server the test owns.
+   */
+  restartEmpty(whileDown: () => Promise<void>): Promise<void>;
+}
+
+function notOurs(source: string): () => Promise<void> {
+  return () =>
+    Promise.reject(new Error(`cannot restart a Redis from ${source}: the test does not own it`));
 }
 
 async function waitForPort(port: number, timeoutMs: number): Promise<void> {
@@ -48,12 +58,12 @@ async function startContainer(): Promise<TestRedis> {
     stop: async () => {
       await container.stop();
     },
+    restartEmpty: notOurs('a container'),
   };
 }
 
-async function spawnRedisServer(): Promise<TestRedis> {
-  const port = await freePort();
-  const dir = await mkdtemp(join(tmpdir(), 'sapora-redis-'));
+/** A redis-server on `port` keeping nothing on disk; resolves once it accepts connections. */
+async function runRedisServer(port: number, dir: string): Promise<{ stop: () => Promise<void> }> {
   const child: ChildProcess = spawn(
     'redis-server',
     [
@@ -78,12 +88,28 @@ async function spawnRedisServer(): Promise<TestRedis> {
   );
   await Promise.race([waitForPort(port, 10_000), failed]);
   return {
-    url: `redis://127.0.0.1:${port}`,
-    source: 'process',
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;
+    },
+  };
+}
+
+async function spawnRedisServer(): Promise<TestRedis> {
+  const port = await freePort();
+  const dir = await mkdtemp(join(tmpdir(), 'sapora-redis-'));
+  let server = await runRedisServer(port, dir);
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    source: 'process',
+    stop: async () => {
+      await server.stop();
       await rm(dir, { recursive: true, force: true });
+    },
+    restartEmpty: async (whileDown) => {
+      await server.stop();
+      await whileDown();
+      server = await runRedisServer(port, dir);
     },
   };
 }
@@ -94,7 +120,13 @@ async function spawnRedisServer(): Promise<TestRedis> {
  */
 export async function startRedis(): Promise<TestRedis> {
   const fromEnv = process.env.REDIS_URL;
-  if (fromEnv) return { url: fromEnv, source: 'env', stop: () => Promise.resolve() };
+  if (fromEnv)
+    return {
+      url: fromEnv,
+      source: 'env',
+      stop: () => Promise.resolve(),
+      restartEmpty: notOurs('REDIS_URL'),
+    };
   if (dockerAvailable()) {
     try {
       return await startContainer();

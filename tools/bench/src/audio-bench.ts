@@ -7,18 +7,10 @@
  * (datagram in to the mix containing it sent, p50/p99). The speakers and listeners are one
  * process on the other core: one socket each, one drift-free clock for all.
  */
-import { createSocket, Socket } from 'node:dgram';
-import { MixClock, ToneSource } from '@sapora/media';
-import { Session } from '@sapora/client';
-import {
-  AUDIO_FRAME_SAMPLES,
-  AUDIO_SAMPLE_RATE,
-  encodeAudioDatagram,
-  encodeKeepalive,
-} from '@sapora/protocol';
-import { freePort, startRedis } from '@sapora/testing';
+import { freePort, startRedis, startServiceProcess } from '@sapora/testing';
 import { figure } from './stats';
-import { startServiceProcess, startTcpService } from './service-process';
+import { startTcpService } from './bench-services';
+import { AudioSpeakers, owedMixesPerSecond } from './audio-speakers';
 
 const ROOM_SIZE = 5;
 const LOADS = [60, 150, 300, 400];
@@ -32,15 +24,6 @@ interface MixerFigures {
   addedLatencyP99Ms: number | null;
   received: number;
   sent: number;
-}
-
-interface Speaker {
-  session: Session;
-  socket: Socket;
-  token: Buffer;
-  tone: ToneSource;
-  sequence: number;
-  heard: number;
 }
 
 async function main(): Promise<void> {
@@ -68,49 +51,15 @@ async function main(): Promise<void> {
   const results: Array<{ load: number; figures: MixerFigures; heardPerSecond: number }> = [];
   try {
     for (const load of LOADS) {
-      const speakers: Speaker[] = [];
-      for (let i = 0; i < load; i++) {
-        const session = new Session({
-          host: '127.0.0.1',
-          port: controlPort,
-          username: `s${i}`,
-          meetingId: `bench-${load}-${Math.floor(i / ROOM_SIZE)}`,
-        });
-        const info = await session.connect();
-        const socket = createSocket('udp4');
-        await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-        const speaker: Speaker = {
-          session,
-          socket,
-          token: Buffer.from(info.sessionToken),
-          tone: new ToneSource(200 + (i % ROOM_SIZE) * 110, AUDIO_SAMPLE_RATE, AUDIO_FRAME_SAMPLES),
-          sequence: 0,
-          heard: 0,
-        };
-        socket.on('message', () => speaker.heard++);
-        socket.send(encodeKeepalive(speaker.token, 0), audioPort, '127.0.0.1');
-        speakers.push(speaker);
-      }
-      let timestamp = 0;
-      const clock = new MixClock((AUDIO_FRAME_SAMPLES / AUDIO_SAMPLE_RATE) * 1000, () => {
-        timestamp += AUDIO_FRAME_SAMPLES;
-        for (const speaker of speakers) {
-          speaker.sequence++;
-          speaker.socket.send(
-            encodeAudioDatagram(speaker.token, speaker.sequence, timestamp, speaker.tone.next()),
-            audioPort,
-            '127.0.0.1',
-          );
-        }
+      const speakers = await AudioSpeakers.join({
+        controlPort,
+        count: load,
+        roomSize: ROOM_SIZE,
+        meetingPrefix: `bench-${load}`,
+        audioPort,
       });
-      clock.start();
       // Skip the first window (joins, warm-up), keep the last complete one.
-      await new Promise((resolve) => setTimeout(resolve, 1_500));
-      const heardBefore = speakers.reduce((sum, s) => sum + s.heard, 0);
-      await new Promise((resolve) => setTimeout(resolve, RUN_MS - 1_500));
-      const heardPerSecond =
-        (speakers.reduce((sum, s) => sum + s.heard, 0) - heardBefore) / ((RUN_MS - 1_500) / 1000);
-      clock.close();
+      const heardPerSecond = await speakers.talk(1_500, RUN_MS - 1_500);
       const figures = latest as MixerFigures | null;
       if (figures === null) throw new Error('the audio service printed no figures');
       results.push({ load, figures, heardPerSecond });
@@ -118,12 +67,9 @@ async function main(): Promise<void> {
         `${load} participants (${load / ROOM_SIZE} rooms of ${ROOM_SIZE}): mixer saw ${figures.participants}, ` +
           `missed ticks (last second) ${figures.missedTicksInWindow}, tick lateness p99 ${figures.tickLatenessP99Ms} ms, ` +
           `added latency p50 ${figures.addedLatencyP50Ms} ms p99 ${figures.addedLatencyP99Ms} ms, ` +
-          `mixes received by clients ${heardPerSecond.toFixed(0)}/s (owed ${((load * AUDIO_SAMPLE_RATE) / AUDIO_FRAME_SAMPLES).toFixed(0)}/s)`,
+          `mixes received by clients ${heardPerSecond.toFixed(0)}/s (owed ${owedMixesPerSecond(load).toFixed(0)}/s)`,
       );
-      for (const speaker of speakers) {
-        speaker.socket.close();
-        await speaker.session.leave();
-      }
+      await speakers.leave();
       await new Promise((resolve) => setTimeout(resolve, 1_200));
     }
   } finally {
@@ -132,7 +78,7 @@ async function main(): Promise<void> {
     await redis.stop();
   }
   // Real time: no frame period missed, and the clients got (nearly) every mix they were owed.
-  const ideal = (load: number): number => (load * AUDIO_SAMPLE_RATE) / AUDIO_FRAME_SAMPLES;
+  const ideal = owedMixesPerSecond;
   const realTime = results.filter(
     (r) => r.figures.missedTicksInWindow === 0 && r.heardPerSecond >= 0.98 * ideal(r.load),
   );

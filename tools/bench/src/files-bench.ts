@@ -7,6 +7,8 @@
  * Upload time is the whole `FileTransferClient.upload()` call: the client's MD5 pass over the
  * file, the offer, the bytes, and the server's MD5 check and FILE_DONE. Download time is the whole
  * `download()` call: fetch, MD5 as the bytes arrive, write to disk, rename. MB = 10^6 bytes.
+ * The client goes over TLS, as by default; each round also moves the file over plain TCP (the
+ * services allow it for this run), for the cost of TLS as a ratio.
  */
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -29,7 +31,7 @@ import { createInterface } from 'node:readline';
 import { FileTransferClient, md5OfFile, Session } from '@sapora/client';
 import { freePort, startRedis } from '@sapora/testing';
 import { figure } from './stats';
-import { ServiceProcess, startTcpService } from './service-process';
+import { Stoppable, startTcpService } from './bench-services';
 
 const SIZE = 100 * 1024 * 1024;
 const ROUNDS = 5;
@@ -107,7 +109,7 @@ async function bareDownload(port: number, target: string): Promise<string> {
   return hash.digest('hex');
 }
 
-async function startBare(port: number, dir: string): Promise<ServiceProcess> {
+async function startBare(port: number, dir: string): Promise<Stoppable> {
   const child = spawn(process.execPath, [join(__dirname, 'bare-tcp-copy.js'), String(port), dir], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -138,52 +140,71 @@ async function main(): Promise<void> {
   const storage = join(work, 'storage');
   const redis = await startRedis();
   const [controlPort, filesPort, barePort] = [await freePort(), await freePort(), await freePort()];
-  const processes: ServiceProcess[] = [];
+  const processes: Stoppable[] = [];
   const sessions: Session[] = [];
   const times = {
     upload: [] as number[],
     download: [] as number[],
+    plainUpload: [] as number[],
+    plainDownload: [] as number[],
     bareUpload: [] as number[],
     bareDownload: [] as number[],
   };
   try {
     processes.push(
-      await startTcpService('control', redis.url, controlPort),
-      await startTcpService('files', redis.url, filesPort, { FILES_DIR: storage }),
+      await startTcpService('control', redis.url, controlPort, { SAPORA_ALLOW_PLAINTEXT: '1' }),
+      await startTcpService('files', redis.url, filesPort, {
+        FILES_DIR: storage,
+        SAPORA_ALLOW_PLAINTEXT: '1',
+      }),
     );
     mkdirSync(bareDir);
     processes.push(await startBare(barePort, bareDir));
     copyFileSync(source, join(bareDir, 'download.bin'));
-    for (const username of ['sender', 'recipient']) {
-      const session = new Session({
-        host: '127.0.0.1',
-        port: controlPort,
-        username,
-        meetingId: 'files-bench',
-      });
-      await session.connect();
-      sessions.push(session);
-    }
-    const [up, down] = sessions.map(
-      (session) => new FileTransferClient({ session, host: '127.0.0.1', port: filesPort }),
-    );
-    for (let round = 0; round < ROUNDS; round++) {
+    const pair = async (insecure: boolean): Promise<FileTransferClient[]> => {
+      const clients: FileTransferClient[] = [];
+      for (const username of ['sender', 'recipient']) {
+        const session = new Session({
+          host: '127.0.0.1',
+          port: controlPort,
+          username,
+          meetingId: insecure ? 'files-bench-plain' : 'files-bench',
+          trust: { insecure },
+        });
+        await session.connect();
+        sessions.push(session);
+        clients.push(new FileTransferClient({ session, host: '127.0.0.1', port: filesPort }));
+      }
+      return clients;
+    };
+    const [up, down] = await pair(false);
+    const [plainUp, plainDown] = await pair(true);
+    /** Uploads and downloads once; returns the two times. */
+    const transfer = async (
+      from: FileTransferClient,
+      to: FileTransferClient,
+    ): Promise<[number, number]> => {
       let fileId = '';
-      times.upload.push(
-        await timed(async () => {
-          const done = await up.upload(source, 'all');
-          if (done.md5 !== expected) throw new Error('upload: wrong MD5');
-          fileId = done.fileId;
-        }),
-      );
-      times.download.push(
-        await timed(async () => {
-          const meta = await down.download(fileId, target);
-          if (meta.md5 !== expected) throw new Error('download: wrong MD5');
-        }),
-      );
+      const upload = await timed(async () => {
+        const done = await from.upload(source, 'all');
+        if (done.md5 !== expected) throw new Error('upload: wrong MD5');
+        fileId = done.fileId;
+      });
+      const download = await timed(async () => {
+        const meta = await to.download(fileId, target);
+        if (meta.md5 !== expected) throw new Error('download: wrong MD5');
+      });
       rmSync(target);
       rmSync(join(storage, fileId));
+      return [upload, download];
+    };
+    for (let round = 0; round < ROUNDS; round++) {
+      const [upload, download] = await transfer(up, down);
+      times.upload.push(upload);
+      times.download.push(download);
+      const [plainUpload, plainDownload] = await transfer(plainUp, plainDown);
+      times.plainUpload.push(plainUpload);
+      times.plainDownload.push(plainDownload);
       times.bareUpload.push(await timed(() => bareUpload(barePort, source)));
       times.bareDownload.push(
         await timed(async () => {
@@ -194,6 +215,7 @@ async function main(): Promise<void> {
       rmSync(target);
       console.log(
         `round ${round + 1}: upload ${mbPerSecond(times.upload[round]).toFixed(0)} MB/s, download ${mbPerSecond(times.download[round]).toFixed(0)} MB/s; ` +
+          `plain upload ${mbPerSecond(plainUpload).toFixed(0)} MB/s, plain download ${mbPerSecond(plainDownload).toFixed(0)} MB/s; ` +
           `bare upload ${mbPerSecond(times.bareUpload[round]).toFixed(0)} MB/s, bare download ${mbPerSecond(times.bareDownload[round]).toFixed(0)} MB/s`,
       );
     }
@@ -206,8 +228,26 @@ async function main(): Promise<void> {
   const rate = (values: number[]) => mbPerSecond(median(values));
   console.log(figure('files.upload_mb_per_s', rate(times.upload), 'MB/s', 0));
   console.log(figure('files.download_mb_per_s', rate(times.download), 'MB/s', 0));
+  console.log(figure('files.plain.upload_mb_per_s', rate(times.plainUpload), 'MB/s', 0));
+  console.log(figure('files.plain.download_mb_per_s', rate(times.plainDownload), 'MB/s', 0));
   console.log(figure('files.bare.upload_mb_per_s', rate(times.bareUpload), 'MB/s', 0));
   console.log(figure('files.bare.download_mb_per_s', rate(times.bareDownload), 'MB/s', 0));
+  console.log(
+    figure(
+      'files.tls_vs_plain.upload_pct',
+      (100 * rate(times.upload)) / rate(times.plainUpload),
+      '%',
+      1,
+    ),
+  );
+  console.log(
+    figure(
+      'files.tls_vs_plain.download_pct',
+      (100 * rate(times.download)) / rate(times.plainDownload),
+      '%',
+      1,
+    ),
+  );
   console.log(
     figure('files.upload_vs_bare_pct', (100 * rate(times.upload)) / rate(times.bareUpload), '%', 1),
   );

@@ -7,14 +7,15 @@
  * Figures: the share of frames each healthy viewer received, frames per second per healthy
  * viewer, and latency from the presenter's push to a viewer's 'frame' event (p50/p99).
  */
-import { connect, Socket } from 'node:net';
+import { Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import { ScreenShareClient, Session } from '@sapora/client';
 import { encodeFrame, encodePayload, MessageType, ScreenRole } from '@sapora/protocol';
 import { freePort, startRedis } from '@sapora/testing';
 import { figure, Samples } from './stats';
-import { ServiceProcess, startTcpService } from './service-process';
+import { Stoppable, startTcpService } from './bench-services';
 
 const FPS = 10;
 const SECONDS = 6;
@@ -40,8 +41,8 @@ async function join(port: number, username: string, meetingId: string): Promise<
 }
 
 async function stalledViewer(port: number, token: Buffer): Promise<Socket> {
-  const socket = connect(port, '127.0.0.1');
-  await new Promise((resolve) => socket.once('connect', resolve));
+  const socket = connectTls({ port, host: '127.0.0.1', rejectUnauthorized: false });
+  await new Promise((resolve) => socket.once('secureConnect', resolve));
   socket.write(
     encodeFrame(
       MessageType.ScreenOpen,
@@ -119,7 +120,7 @@ async function runStep(controlPort: number, screenPort: number, n: number): Prom
 async function main(): Promise<void> {
   const redis = await startRedis();
   const [controlPort, screenPort] = [await freePort(), await freePort()];
-  const services: ServiceProcess[] = [];
+  const services: Stoppable[] = [];
   const results: StepResult[] = [];
   try {
     services.push(

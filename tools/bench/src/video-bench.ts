@@ -1,11 +1,13 @@
 /**
- * Video relay benchmark: one sender and three viewers in a room on loopback, JPEG-sized frames
- * (10–30 KB, so 9–26 fragments each), at rising offered rates. The same load goes through the
- * built video service and through a bare Node UDP forwarder (receive, re-send, nothing else),
- * each in its own process, one after the other in the same run.
+ * Video relay benchmark, three parts in one run, each through the built video service:
+ * 1. Throughput: one sender and three viewers, 1200-byte fragments of 10–30 KB frames at
+ *    rising offered rates, against a bare Node UDP forwarder (receive, re-send, nothing else).
+ * 2. A meeting: 8 senders of 16 members at 15 fps of 30–60 KB frames, for each datagram size
+ *    (1200, 4096, 8192, 16384 bytes), and the seed's design (each frame one datagram, through
+ *    the bare forwarder) as the baseline: relay CPU per delivered frame, delivered %, p99.
+ * 3. Loss: one sender through a lossy proxy that drops one Ethernet packet in 1000 (a datagram
+ *    over 1472 bytes is several IP fragments, lost when any is), per datagram size: frame loss.
  *   npm run bench:video
- * Figures: datagrams and megabits per second delivered to the viewers, and the latency from
- * the sender's send to a viewer's receive (the send time rides in the fragment's piece).
  */
 import { createSocket, Socket } from 'node:dgram';
 import { join } from 'node:path';
@@ -18,14 +20,21 @@ import {
   encodeVideoFragment,
   VIDEO_FRAGMENT_HEADER_LENGTH,
 } from '@sapora/protocol';
-import { freePort, startRedis } from '@sapora/testing';
+import { freePort, LossyProxy, startRedis, startServiceProcess } from '@sapora/testing';
 import { figure, Samples } from './stats';
-import { ServiceProcess, startServiceProcess, startTcpService } from './service-process';
-import { spawn } from 'node:child_process';
+import { Stoppable, startTcpService } from './bench-services';
+import { ChildProcess, spawn } from 'node:child_process';
+import { MeetingResult, runMeeting } from './video-meeting';
 
 const VIEWERS = 3;
 const OFFERED = [10_000, 20_000, 30_000, 40_000];
-const STEP_MS = 3_000;
+const STEP_MS = 1_500;
+const MEETING_MEMBERS = 16;
+const MEETING_SENDERS = 8;
+const MEETING_SECONDS = 3;
+const SIZES = [1200, 4096, 8192, 16384];
+/** One link packet in this many is lost in the loss part (0.1%). */
+const LOSS_EVERY_PACKETS = 1000;
 const PIECE_TIME_OFFSET = DATAGRAM_HEADER_LENGTH + VIDEO_FRAGMENT_HEADER_LENGTH;
 
 interface StepResult {
@@ -157,39 +166,125 @@ async function main(): Promise<void> {
   const control = await startTcpService('control', redis.url, controlPort);
   const video = await startServiceProcess(
     'video',
-    { REDIS_URL: redis.url, VIDEO_HOST: '127.0.0.1', VIDEO_PORT: String(videoPort) },
-    { line: /video listening/ },
+    {
+      REDIS_URL: redis.url,
+      VIDEO_HOST: '127.0.0.1',
+      VIDEO_PORT: String(videoPort),
+    },
+    {
+      line: /video listening/,
+      // VIDEO_CPU_PROF=dir profiles the relay (node --cpu-prof); see cpu-profile-summary.ts.
+      nodeArgs: process.env.VIDEO_CPU_PROF
+        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.VIDEO_CPU_PROF}`]
+        : [],
+    },
   );
-  const sessions: Session[] = [];
-  for (let i = 0; i <= VIEWERS; i++) {
-    const session = new Session({
-      host: '127.0.0.1',
-      port: controlPort,
-      username: `v${i}`,
-      meetingId: 'video-bench',
-    });
-    await session.connect();
-    sessions.push(session);
-  }
-  const tokens = sessions.map((session) => Buffer.from(session.sessionToken ?? Buffer.alloc(16)));
+  const join = async (room: string, count: number): Promise<Session[]> => {
+    const joined: Session[] = [];
+    for (let i = 0; i < count; i++) {
+      const session = new Session({
+        host: '127.0.0.1',
+        port: controlPort,
+        username: `v${i}`,
+        meetingId: room,
+      });
+      await session.connect();
+      joined.push(session);
+    }
+    return joined;
+  };
+  const tokensOf = (joined: Session[]): Buffer[] =>
+    joined.map((session) => Buffer.from(session.sessionToken ?? Buffer.alloc(16)));
+  const sessions = await join('video-bench', VIEWERS + 1);
+  const meeting = await join('video-meeting', MEETING_MEMBERS);
+  const tokens = tokensOf(sessions);
+  const meetingTokens = tokensOf(meeting);
+  const announced = meeting[0].joinInfo?.videoDatagramBytes ?? 0;
   let relay: StepResult[];
   let bare: StepResult[];
+  const sizes: MeetingResult[] = [];
+  let baseline: MeetingResult;
+  const losses: MeetingResult[] = [];
   try {
     relay = await runTarget(videoPort, tokens[0], tokens.slice(1));
+    for (const datagramBytes of SIZES) {
+      sizes.push(
+        await runMeeting({
+          port: videoPort,
+          tokens: meetingTokens,
+          senders: MEETING_SENDERS,
+          datagramBytes,
+          relayPid: video.pid,
+          seconds: MEETING_SECONDS,
+        }),
+      );
+    }
+    for (const datagramBytes of SIZES) {
+      const pair = await join(`video-loss-${datagramBytes}`, 2);
+      const proxy = await LossyProxy.start(videoPort, {
+        reorderEvery: 1e9,
+        duplicateEvery: 1e9,
+        dropEvery: LOSS_EVERY_PACKETS,
+        linkMtu: 1500,
+      });
+      try {
+        losses.push(
+          await runMeeting({
+            port: videoPort,
+            tokens: tokensOf(pair),
+            senders: 1,
+            datagramBytes,
+            relayPid: video.pid,
+            seconds: 3,
+            fps: 75,
+            firstSenderVia: proxy.port,
+          }),
+        );
+      } finally {
+        await proxy.close();
+        await Promise.all(pair.map((session) => session.leave()));
+      }
+    }
     const bareProcess = await startBare(barePort);
     try {
       bare = await runTarget(barePort, tokens[0], tokens.slice(1));
+      baseline = await runMeeting({
+        port: barePort,
+        tokens: meetingTokens,
+        senders: MEETING_SENDERS,
+        datagramBytes: 'whole',
+        relayPid: bareProcess.pid,
+        seconds: MEETING_SECONDS,
+      });
     } finally {
       await bareProcess.stop();
     }
   } finally {
-    await Promise.all(sessions.map((session) => session.leave()));
+    await Promise.all([...sessions, ...meeting].map((session) => session.leave()));
     await video.stop();
     await control.stop();
     await redis.stop();
   }
   print('relay', relay);
   print('bare ', bare);
+  console.log(
+    `meeting: ${MEETING_SENDERS} senders of ${MEETING_MEMBERS} at 15 fps, 30-60 KB frames, ${MEETING_SECONDS} s each`,
+  );
+  for (const r of [...sizes, baseline])
+    console.log(
+      `  ${r.datagramBytes === 'whole' ? 'one datagram per frame (bare)' : `${r.datagramBytes}-byte datagrams`}: ` +
+        `${r.datagramsPerFrame.toFixed(1)} datagrams/frame, relay ${r.relayCpuPct.toFixed(1)}% of a core, ` +
+        `${r.cpuUsPerFrame.toFixed(1)} us CPU per delivered frame (${r.cpuUsPerOwedFrame.toFixed(1)} per owed), delivered ${r.framesDelivered}/${r.framesOwed} ` +
+        `(${r.deliveredPct.toFixed(2)}%), frame latency p50 ${r.latency.p50.toFixed(2)} ms p99 ${r.latency.p99.toFixed(2)} ms`,
+    );
+  console.log(
+    `loss: one link packet in ${LOSS_EVERY_PACKETS} dropped (1500-byte MTU), 1 sender, 1 viewer`,
+  );
+  for (const r of losses)
+    console.log(
+      `  ${r.datagramBytes}-byte datagrams: ${r.framesSent} frames sent, ${r.framesOwed - r.framesDelivered} lost ` +
+        `(${(100 - r.deliveredPct).toFixed(2)}%)`,
+    );
   const best = (results: StepResult[]) =>
     results.reduce((a, b) => (b.deliveredPerSecond > a.deliveredPerSecond ? b : a));
   const relayBest = best(relay);
@@ -215,14 +310,37 @@ async function main(): Promise<void> {
   }
   for (const r of bare)
     console.log(figure(`video.bare.at${r.offered}.p99_ms`, r.latency.p99, 'ms'));
+  for (const r of sizes) {
+    const name = `video.k8m16.s${r.datagramBytes}`;
+    console.log(figure(`${name}.cpu_us_per_frame`, r.cpuUsPerFrame, 'us'));
+    console.log(figure(`${name}.relay_cpu_pct`, r.relayCpuPct, '%', 1));
+    console.log(figure(`${name}.delivered_pct`, r.deliveredPct, '%'));
+    console.log(figure(`${name}.p99_ms`, r.latency.p99, 'ms'));
+  }
+  for (const r of losses)
+    console.log(figure(`video.loss.s${r.datagramBytes}.frame_loss_pct`, 100 - r.deliveredPct, '%'));
+  console.log(figure('video.k8m16.one_datagram.cpu_us_per_frame', baseline.cpuUsPerFrame, 'us'));
+  // The headline: the size this service announces to clients (JoinReply), else the default.
+  const chosen = sizes.find((r) => r.datagramBytes === announced) ?? sizes[sizes.length - 2];
+  console.log(`(headline at the announced datagram size: ${String(chosen.datagramBytes)} bytes)`);
+  console.log(
+    figure(
+      'video.cpu_per_frame_vs_one_datagram',
+      chosen.cpuUsPerFrame / baseline.cpuUsPerFrame,
+      'x',
+    ),
+  );
+  console.log(figure('video.k8m16.delivered_pct', chosen.deliveredPct, '%'));
+  console.log(figure('video.k8m16.p99_ms', chosen.latency.p99, 'ms'));
 }
 
-async function startBare(port: number): Promise<ServiceProcess> {
+async function startBare(port: number): Promise<Stoppable & { pid: number }> {
   const child = spawn(process.execPath, [join(__dirname, 'bare-udp-forwarder.js'), String(port)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
   return {
+    pid: (child as ChildProcess).pid ?? 0,
     stop: async () => {
       child.kill('SIGTERM');
       await new Promise((resolve) => child.once('exit', resolve));

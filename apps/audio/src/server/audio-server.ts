@@ -1,13 +1,15 @@
 import { performance } from 'node:perf_hooks';
 import { RemoteInfo } from 'node:dgram';
-import { AddressInfo } from 'node:net';
+import { BeforeApplicationShutdown, Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import {
-  BeforeApplicationShutdown,
-  Inject,
-  Injectable,
-  OnApplicationBootstrap,
-} from '@nestjs/common';
-import { LiveSessionCache, MembershipEvent } from '@sapora/coordination';
+  EventPatterns,
+  EventPublisher,
+  KnownSession,
+  LiveSessionCache,
+  MembershipEvent,
+  RedisLink,
+  RoomSpeakersEvent,
+} from '@sapora/coordination';
 import { LatencyWindow, MixClock } from '@sapora/media';
 import {
   DatagramFlags,
@@ -15,9 +17,16 @@ import {
   encodeAudioDatagram,
   readAudioSamples,
 } from '@sapora/protocol';
-import { Logger, UdpEndpoint } from '@sapora/service-kit';
+import {
+  DatagramEdge,
+  DatagramHandler,
+  Logger,
+  LOGGER,
+  MembershipListener,
+  NodeLoadSource,
+  SessionGate,
+} from '@sapora/service-kit';
 import { AudioConfig } from '../config/audio-config';
-import { LOGGER } from '@sapora/service-kit';
 import { AudioParticipant, AudioRoom } from '../rooms/audio-room';
 
 const round = (value: number): number | null =>
@@ -28,6 +37,8 @@ export interface AudioStats {
   malformed: number;
   unauthenticated: number;
   wrongFrameSize: number;
+  /** Frames of muted participants left out of the mix (participants here now). */
+  muted: number;
   sent: number;
   rooms: number;
   missedTicks: number;
@@ -36,12 +47,20 @@ export interface AudioStats {
 }
 
 /**
- * The audio service's UDP edge and mixing loop. Datagrams from live sessions go into their
- * sender's jitter buffer; one drift-free clock ticks every room once per frame period.
+ * The audio service's mixer. Datagrams from live sessions go into their sender's jitter
+ * buffer; one drift-free clock ticks every room once per frame period.
  */
 @Injectable()
-export class AudioServer implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  readonly #endpoint: UdpEndpoint;
+export class AudioServer
+  implements
+    DatagramHandler,
+    MembershipListener,
+    NodeLoadSource,
+    OnModuleInit,
+    BeforeApplicationShutdown
+{
+  #edge: DatagramEdge | null = null;
+  readonly #gate: SessionGate;
   readonly #clock: MixClock;
   readonly #rooms = new Map<string, AudioRoom>();
   readonly #scratch: Int16Array;
@@ -50,6 +69,7 @@ export class AudioServer implements OnApplicationBootstrap, BeforeApplicationShu
     malformed: 0,
     unauthenticated: 0,
     wrongFrameSize: 0,
+    muted: 0,
     sent: 0,
     rooms: 0,
     missedTicks: 0,
@@ -61,90 +81,91 @@ export class AudioServer implements OnApplicationBootstrap, BeforeApplicationShu
   readonly #tickLateness = new LatencyWindow();
   #statsTimer: NodeJS.Timeout | null = null;
   #missedAtLastLog = 0;
-  #address: AddressInfo | null = null;
 
   constructor(
     private readonly config: AudioConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-    private readonly sessions: LiveSessionCache,
+    sessions: LiveSessionCache,
+    link: RedisLink,
+    private readonly events: EventPublisher,
   ) {
     this.#scratch = new Int16Array(config.AUDIO_FRAME_SAMPLES);
-    this.#endpoint = new UdpEndpoint(
-      {
-        host: config.AUDIO_HOST,
-        port: config.AUDIO_PORT,
-        receiveBufferBytes: 4 * 1024 * 1024,
-        sendBufferBytes: 4 * 1024 * 1024,
-      },
-      (datagram, from) => this.#onDatagram(datagram, from),
-    );
+    this.#gate = new SessionGate(sessions, link, config, logger, (session) => this.#drop(session));
     const periodMs = (config.AUDIO_FRAME_SAMPLES / config.AUDIO_SAMPLE_RATE) * 1000;
     this.#clock = new MixClock(periodMs, (tick) => this.#tick(tick.latenessMs));
   }
 
-  get address(): AddressInfo {
-    if (this.#address === null) throw new Error('audio server is not listening');
-    return this.#address;
+  attach(edge: DatagramEdge): void {
+    this.#edge = edge;
+  }
+
+  nodeLoad(): { rooms: number; participants: number } {
+    let participants = 0;
+    for (const room of this.#rooms.values()) participants += room.size;
+    return { rooms: this.#rooms.size, participants };
   }
 
   get stats(): AudioStats {
-    return { ...this.#stats, rooms: this.#rooms.size, missedTicks: this.#clock.missed };
+    let muted = 0;
+    for (const room of this.#rooms.values())
+      for (const participant of room.participants()) muted += participant.mutedFrames;
+    return { ...this.#stats, muted, rooms: this.#rooms.size, missedTicks: this.#clock.missed };
   }
 
-  async onApplicationBootstrap(): Promise<void> {
-    this.#address = await this.#endpoint.bind();
+  onModuleInit(): void {
     this.#clock.start();
     this.#statsTimer = setInterval(() => this.#logStats(), this.config.AUDIO_STATS_INTERVAL_MS);
     this.#statsTimer.unref();
-    this.logger.info(
-      {
-        host: this.#address.address,
-        port: this.#address.port,
-        frameSamples: this.config.AUDIO_FRAME_SAMPLES,
-      },
-      `audio listening on ${this.#address.address}:${this.#address.port} (UDP)`,
-    );
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
+  beforeApplicationShutdown(): void {
     this.#clock.close();
     if (this.#statsTimer !== null) clearInterval(this.#statsTimer);
-    await this.#endpoint.close();
   }
 
   /** Membership events from control keep the token cache and the rooms current. */
   onMembership(event: MembershipEvent): void {
-    if (!this.sessions.apply(event)) return;
-    const room = this.#rooms.get(event.meetingId);
-    room?.remove(event.participantId);
-    if (room?.size === 0) this.#rooms.delete(event.meetingId);
-    this.logger.debug(
-      { meetingId: event.meetingId, participantId: event.participantId, kind: event.kind },
-      'dropped from audio',
-    );
+    this.#gate.onMembership(event);
   }
 
-  #onDatagram(bytes: Buffer, from: RemoteInfo): void {
-    const admitted = this.sessions.admit(bytes, this.#stats);
+  #drop(session: KnownSession): void {
+    const room = this.#rooms.get(session.meetingId);
+    room?.remove(session.participantId);
+    if (room?.size === 0) this.#rooms.delete(session.meetingId);
+    this.logger.debug(session, 'dropped from audio');
+  }
+
+  onDatagram(bytes: Buffer, from: RemoteInfo): void {
+    const admitted = this.#gate.admit(bytes, from, this.#stats);
     if (admitted === null) return;
     const { datagram, session } = admitted;
     let room = this.#rooms.get(session.meetingId);
     if (room === undefined) {
-      room = new AudioRoom(session.meetingId, {
-        frameSamples: this.config.AUDIO_FRAME_SAMPLES,
-        sampleRate: this.config.AUDIO_SAMPLE_RATE,
-        maxDelayMs: this.config.AUDIO_JITTER_MAX_MS,
-      });
+      room = new AudioRoom(
+        session.meetingId,
+        {
+          frameSamples: this.config.AUDIO_FRAME_SAMPLES,
+          sampleRate: this.config.AUDIO_SAMPLE_RATE,
+          maxDelayMs: this.config.AUDIO_JITTER_MAX_MS,
+          maxTargetMs: this.config.AUDIO_JITTER_TARGET_MAX_MS,
+        },
+        this.#speakersChanged,
+      );
       this.#rooms.set(session.meetingId, room);
     }
     const participant = room.participant(session.participantId);
     // Behind NAT the source port is not the one the client bound: answer where it came from.
     participant.address = from.address;
     participant.port = from.port;
+    // Muted (by themselves or the host): the mix leaves them out (AudioRoom.tick); their
+    // buffer still runs, so an unmute picks up without a gap in its timing.
+    participant.muted = session.muted === true;
     if (datagram.kind !== DatagramKind.Audio || (datagram.flags & DatagramFlags.Silence) !== 0)
       return;
     if (datagram.body.length !== this.#scratch.length * 2) {
+      // A client that guessed the frame size wrong: counted per session, for the stats line.
       this.#stats.wrongFrameSize++;
+      participant.wrongFrameSize++;
       return;
     }
     readAudioSamples(datagram.body, this.#scratch);
@@ -164,6 +185,20 @@ export class AudioServer implements OnApplicationBootstrap, BeforeApplicationShu
     for (const room of this.#rooms.values()) room.tick(this.#send, this.#played);
   }
 
+  /** Who speaks changed in a room: control instances tell its members (a few times a second at most). */
+  readonly #speakersChanged = (room: AudioRoom, participantIds: string[]): void => {
+    const event: RoomSpeakersEvent = {
+      meetingId: room.meetingId,
+      participantIds,
+      atMs: Date.now(),
+    };
+    this.events
+      .emit(EventPatterns.roomSpeakers, event)
+      .catch((error: unknown) =>
+        this.logger.warn({ err: error, meetingId: room.meetingId }, 'could not publish speakers'),
+      );
+  };
+
   readonly #played = (arrivalMs: number): void => {
     if (!Number.isNaN(arrivalMs)) this.#addedLatency.add(this.#tickStartedAt - arrivalMs);
   };
@@ -171,7 +206,13 @@ export class AudioServer implements OnApplicationBootstrap, BeforeApplicationShu
   /** Figures for operators (and the benchmark): one log line per interval, then a fresh window. */
   #logStats(): void {
     let participants = 0;
-    for (const room of this.#rooms.values()) participants += room.size;
+    const wrongFrameSizes: Record<string, number> = {};
+    for (const room of this.#rooms.values()) {
+      participants += room.size;
+      for (const participant of room.participants())
+        if (participant.wrongFrameSize > 0)
+          wrongFrameSizes[participant.participantId] = participant.wrongFrameSize;
+    }
     this.logger.info(
       {
         ...this.stats,
@@ -180,6 +221,7 @@ export class AudioServer implements OnApplicationBootstrap, BeforeApplicationShu
         tickLatenessP99Ms: round(this.#tickLateness.percentile(99)),
         addedLatencyP50Ms: round(this.#addedLatency.percentile(50)),
         addedLatencyP99Ms: round(this.#addedLatency.percentile(99)),
+        wrongFrameSizes,
       },
       'audio stats',
     );
@@ -188,10 +230,16 @@ export class AudioServer implements OnApplicationBootstrap, BeforeApplicationShu
     this.#addedLatency.reset();
   }
 
-  readonly #send = (participant: AudioParticipant, address: string, mixed: Int16Array): void => {
+  /** A mix to one listener; its token field names the loudest voice in it (zeros: nobody). */
+  readonly #send = (
+    participant: AudioParticipant,
+    address: string,
+    mixed: Int16Array,
+    speaker: Buffer | null,
+  ): void => {
     participant.sequence = (participant.sequence + 1) >>> 0;
-    this.#endpoint.send(
-      encodeAudioDatagram(null, participant.sequence, this.#tickTimestamp, mixed),
+    this.#edge?.send(
+      encodeAudioDatagram(speaker, participant.sequence, this.#tickTimestamp, mixed),
       participant.port,
       address,
     );

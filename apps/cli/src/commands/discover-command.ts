@@ -25,7 +25,9 @@ function parsePort(value: string | undefined): number {
 }
 
 function describe(server: DiscoveredServer): string {
-  return `${server.name}  --server ${server.controlHost}:${server.controlPort}  (from ${server.address}, protocol ${server.protocolVersion})`;
+  const key =
+    server.fingerprint256 === undefined ? '' : `\n    TLS key SHA-256 ${server.fingerprint256}`;
+  return `${server.name}  --server ${server.controlHost}:${server.controlPort}  (from ${server.address}, protocol ${server.protocolVersion})${key}`;
 }
 
 export async function discoverCommand(args: string[]): Promise<number> {
@@ -56,7 +58,9 @@ export async function discoverCommand(args: string[]): Promise<number> {
  * For a command run without --server: the server discovery finds. One is taken as is; among
  * several, a person at a terminal picks one, and a script is asked to say which.
  */
-export async function findServer(discoveryPort: string | undefined): Promise<string> {
+export async function findServer(
+  discoveryPort: string | undefined,
+): Promise<{ server: string; fingerprint256?: string }> {
   process.stderr.write('No --server given: looking for Sapora servers on the network…\n');
   const servers = await discover({
     timeoutMs: DISCOVERY_INTERVAL_MS + 1_000,
@@ -65,11 +69,15 @@ export async function findServer(discoveryPort: string | undefined): Promise<str
   });
   const address = (server: DiscoveredServer): string =>
     `${server.controlHost}:${server.controlPort}`;
+  const found = (server: DiscoveredServer): { server: string; fingerprint256?: string } => ({
+    server: address(server),
+    ...(server.fingerprint256 === undefined ? {} : { fingerprint256: server.fingerprint256 }),
+  });
   if (servers.length === 0)
     throw new UsageError('no server announced itself on the network; give --server HOST');
   if (servers.length === 1) {
     process.stderr.write(`Found "${servers[0].name}" at ${address(servers[0])}\n`);
-    return address(servers[0]);
+    return found(servers[0]);
   }
   const list = servers.map((server, i) => `  ${i + 1}. ${describe(server)}`).join('\n');
   if (process.stdin.isTTY !== true)
@@ -79,7 +87,7 @@ export async function findServer(discoveryPort: string | undefined): Promise<str
     for (;;) {
       const answer = await rl.question(`${list}\nWhich server (1-${servers.length})? `);
       const chosen = servers[Number(answer.trim()) - 1];
-      if (chosen !== undefined) return address(chosen);
+      if (chosen !== undefined) return found(chosen);
     }
   } finally {
     rl.close();

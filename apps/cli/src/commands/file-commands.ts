@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  FileNotice,
   FileTransferClient,
   Session,
   TransferInterruptedError,
@@ -133,7 +134,7 @@ export async function receiveCommand(args: string[]): Promise<number> {
     const stop = (code: number): void => {
       void session.leave().then(() => resolve(code));
     };
-    const fetch = (notice: { fileId: string; name: string; sender: string }): void => {
+    const fetch = (notice: FileNotice): void => {
       queue = queue.then(async () => {
         if (saved >= count) return;
         // Never overwrite: report-1.pdf, report-2.pdf, ...
@@ -141,7 +142,7 @@ export async function receiveCommand(args: string[]): Promise<number> {
         for (let n = 1; existsSync(target); n++)
           target = join(into, notice.name.replace(/(\.[^.]*)?$/, `-${n}$1`));
         try {
-          const meta = await transfer.download(notice.fileId, target, {
+          const meta = await transfer.download(notice, target, {
             onProgress: progressPrinter(`receiving ${notice.name}`),
           });
           process.stdout.write(

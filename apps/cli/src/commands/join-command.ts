@@ -7,11 +7,14 @@ import {
   Session,
   SessionOptions,
 } from '@sapora/client';
+import { DEFAULT_PORTS } from '@sapora/protocol';
 import { describeMeeting, localTime } from '../meeting-format';
 import { AUDIO_HELP, AUDIO_OPTIONS, startAudio, wantsAudio } from './audio-options';
 import { startVideo, VIDEO_HELP, VIDEO_OPTIONS, wantsVideo } from './video-options';
 import { SCREEN_HELP, SCREEN_OPTIONS, startScreen, wantsScreen } from './screen-options';
 import { DISCOVERY_OPTIONS, findServer } from './discover-command';
+import { handleHostLine, HOST_COMMANDS_HELP } from './host-commands';
+import { defaultTokenFile, MeetingTokens, serverKey } from '../meeting-tokens';
 import {
   describeDelivery,
   diffParticipants,
@@ -25,6 +28,7 @@ import {
   joinOrExplain,
   parse,
   sessionOptions,
+  cliTrust,
 } from './common-options';
 
 export const JOIN_HELP = `sapora join [--server HOST[:PORT]] --name NAME [--meeting ID] [--passcode CODE]
@@ -34,9 +38,11 @@ it looks for servers announcing themselves on the network (--discovery-port, def
 joins the one it finds, or asks which when there are several. Without --meeting, it shows the
 server's scheduled meetings and, at a terminal, lets you pick one (Enter: the default room).
   /to NAME text   send privately to NAME (any letter case)
-  /users          list who is in the room
+  /users          list who is in the room: host, who speaks, raised hands in order
+${HOST_COMMANDS_HELP}
   /help           these commands
   /quit           leave (Ctrl-C and Ctrl-D leave too)
+The one who scheduled the meeting (\`sapora meetings add\` on this machine) joins as its host.
 
 ${CONNECTION_HELP}
 
@@ -48,7 +54,8 @@ ${SCREEN_HELP}
 
 Exit codes: 0 left normally, 1 could not join or lost the meeting, 64 bad usage.`;
 
-const COMMANDS_HELP = '/to NAME text · /users · /help · /quit';
+const COMMANDS_HELP =
+  '/to NAME text · /users · /hand · host: /mute /remove /allow /lock /unlock /stopshare /lower /host /end · /help · /quit';
 
 export async function joinCommand(args: string[]): Promise<number> {
   const { values } = parse(args, {
@@ -63,10 +70,25 @@ export async function joinCommand(args: string[]): Promise<number> {
     return EXIT.ok;
   }
   // Without --server, the server discovery finds on the network.
+  let fingerprint256: string | undefined;
   if (values.server === undefined && values.name !== undefined)
-    values.server = await findServer(values['discovery-port']);
+    ({ server: values.server, fingerprint256 } = await findServer(values['discovery-port']));
   const options = sessionOptions(values);
+  // A discovered server is held to the key it announced, from the first connection.
+  if (fingerprint256 !== undefined) options.trust = cliTrust(values, fingerprint256);
+  // What this participant will use: a full media server refuses the join rather than a silent room.
+  options.media = [
+    ...(wantsAudio(values) ? (['audio'] as const) : []),
+    ...(wantsVideo(values) ? (['video'] as const) : []),
+    ...(wantsScreen(values) ? (['screen'] as const) : []),
+  ];
   if (values.meeting === undefined) options.meetingId = await chooseMeeting(options);
+  // The meeting's creator, from this machine, proves it and runs the meeting.
+  const server = serverKey(options.host, options.port ?? DEFAULT_PORTS.control);
+  const ownerToken = await new MeetingTokens(defaultTokenFile())
+    .get(server, options.meetingId || 'default')
+    .catch(() => null);
+  if (ownerToken !== null) options.ownerToken = ownerToken;
   const session = await joinOrExplain(options);
   // Before anything is printed: a signal with no listener kills the process on the spot, so a
   // script that stops us as soon as it sees "Joined" would leave the session hanging.
@@ -102,7 +124,7 @@ export async function joinCommand(args: string[]): Promise<number> {
   const stopScreen = wantsScreen(values)
     ? await startScreen(session, values, print)
     : () => Promise.resolve();
-  print(formatParticipants(session.participants, me));
+  print(formatParticipants(session.participants, me, session.room, session.speakers));
   for (const message of session.history) print(formatMessage(message, me));
 
   let known = session.participants;
@@ -145,7 +167,11 @@ async function handleLine(
 ): Promise<void> {
   if (line === '') return;
   if (line === '/quit' || line === '/exit') return leave();
-  if (line === '/users') return print(formatParticipants(session.participants, session.username));
+  if (line === '/users')
+    return print(
+      formatParticipants(session.participants, session.username, session.room, session.speakers),
+    );
+  if (await handleHostLine(session, line, print)) return;
   if (line === '/help') return print(COMMANDS_HELP);
   let to = 'all';
   let text = line;
@@ -178,7 +204,11 @@ function describeReminder({ meeting, minutesBefore, starting }: MeetingReminder)
 async function chooseMeeting(options: SessionOptions): Promise<string> {
   let meetings: ScheduledMeeting[];
   try {
-    const client = await MeetingsClient.connect({ host: options.host, port: options.port });
+    const client = await MeetingsClient.connect({
+      host: options.host,
+      port: options.port,
+      trust: options.trust,
+    });
     try {
       meetings = await client.list();
     } finally {

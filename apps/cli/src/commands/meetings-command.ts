@@ -2,7 +2,14 @@ import { ErrorCode, MeetingChanges, MeetingsClient, SaporaError } from '@sapora/
 import { describeMeeting, formatMeetings } from '../meeting-format';
 import { defaultTokenFile, MeetingTokens, serverKey } from '../meeting-tokens';
 import { parseServerAddress } from '../server-address';
-import { EXIT, parse, UsageError } from './common-options';
+import {
+  cliTrust,
+  EXIT,
+  INSECURE_HELP,
+  INSECURE_OPTION,
+  parse,
+  UsageError,
+} from './common-options';
 
 export const MEETINGS_HELP = `sapora meetings list --server HOST[:PORT] [--json]
 sapora meetings add --server HOST --id ID --title TITLE --at TIME --duration MIN --name NAME
@@ -27,11 +34,13 @@ $SAPORA_HOME/meetings.json (default ~/.config/sapora/meetings.json, readable onl
   -n, --name NAME           (add) your name, shown as the creator
       --tokens FILE         where owner tokens are kept (instead of the default above)
       --json                (list) print the meetings as JSON
+${INSECURE_HELP}
   -h, --help                this help`;
 
 const OPTIONS = {
   server: { type: 'string', short: 's' },
   tokens: { type: 'string' },
+  ...INSECURE_OPTION,
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -63,10 +72,14 @@ interface Target {
 }
 
 /** Connects to --server and opens the token file; the caller closes the client. */
-async function connect(values: { server?: string; tokens?: string }): Promise<Target> {
+async function connect(values: {
+  server?: string;
+  tokens?: string;
+  insecure?: boolean;
+}): Promise<Target> {
   if (!values.server) throw new UsageError('--server is required (e.g. --server 192.168.1.10)');
   const { host, port } = parseServerAddress(values.server);
-  const client = await MeetingsClient.connect({ host, port });
+  const client = await MeetingsClient.connect({ host, port, trust: cliTrust(values) });
   return {
     client,
     server: serverKey(host, port),

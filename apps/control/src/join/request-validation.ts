@@ -1,32 +1,40 @@
-import { plainToInstance } from 'class-transformer';
-import { IsString, Length, Matches, MaxLength, validateSync } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsIn,
+  IsString,
+  Length,
+  Matches,
+  MaxLength,
+  ValidateBy,
+} from 'class-validator';
 import {
   CHAT_TEXT_MAX_BYTES,
   ChatSend,
-  JoinRequest,
+  MEDIA_KINDS,
   MEETING_ID_MAX_LENGTH,
+  normaliseUsername,
+  OWNER_TOKEN_BYTES,
   PASSCODE_MAX_LENGTH,
   SESSION_TOKEN_BYTES,
   USERNAME_MAX_LENGTH,
 } from '@sapora/protocol';
+import { combine, firstProblem } from '@sapora/service-kit';
 
 export const NO_CONTROL_CHARACTERS = /^\P{Cc}*$/u;
 
-/** Several property decorators as one, applied in the order a stack of them would be. */
-export function combine(...decorators: PropertyDecorator[]): PropertyDecorator {
-  return (target, key) => [...decorators].reverse().forEach((decorate) => decorate(target, key));
-}
-
-/** A username's rules, wherever one arrives from the wire. */
+/** A username's rules (normaliseUsername), wherever one arrives from the wire. */
 export const IsUsername = (): PropertyDecorator =>
-  combine(
-    IsString(),
-    Length(1, USERNAME_MAX_LENGTH, {
-      message: `username must be 1 to ${USERNAME_MAX_LENGTH} characters`,
-    }),
-    Matches(NO_CONTROL_CHARACTERS, { message: 'username must not contain control characters' }),
-    Matches(/^\S(.*\S)?$/, { message: 'username must not start or end with a space' }),
-  );
+  ValidateBy({
+    name: 'isUsername',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && normaliseUsername(value).ok,
+      defaultMessage: (args) => {
+        const check = normaliseUsername(typeof args?.value === 'string' ? args.value : '');
+        return check.ok ? 'username is not valid' : check.problem;
+      },
+    },
+  });
 
 /** A meeting id's rules ("" is allowed here: REGISTER reads it as "default"). */
 export const IsMeetingId = (): PropertyDecorator =>
@@ -40,11 +48,8 @@ export const IsMeetingId = (): PropertyDecorator =>
     }),
   );
 
-/** The edge check of a REGISTER payload. */
+/** The edge check of a REGISTER payload (the username is normalised by the join itself). */
 export class JoinRequestDto {
-  @IsUsername()
-  username!: string;
-
   @IsMeetingId()
   meetingId!: string;
 
@@ -53,6 +58,31 @@ export class JoinRequestDto {
     message: `passcode must be at most ${PASSCODE_MAX_LENGTH} characters`,
   })
   passcode!: string;
+
+  @ValidateBy({
+    name: 'isResumeToken',
+    validator: {
+      validate: (value: unknown) =>
+        Buffer.isBuffer(value) && (value.length === 0 || value.length === SESSION_TOKEN_BYTES),
+      defaultMessage: () => `resume token must be ${SESSION_TOKEN_BYTES} bytes`,
+    },
+  })
+  resumeToken!: Buffer;
+
+  @ValidateBy({
+    name: 'isOwnerToken',
+    validator: {
+      validate: (value: unknown) =>
+        Buffer.isBuffer(value) && (value.length === 0 || value.length === OWNER_TOKEN_BYTES),
+      defaultMessage: () => `owner token must be ${OWNER_TOKEN_BYTES} bytes`,
+    },
+  })
+  ownerToken!: Buffer;
+
+  @IsArray()
+  @ArrayMaxSize(MEDIA_KINDS.length, { message: 'media lists each kind at most once' })
+  @IsIn(MEDIA_KINDS, { each: true, message: `media kinds are ${MEDIA_KINDS.join(', ')}` })
+  media!: string[];
 }
 
 export class ChatSendDto {
@@ -63,23 +93,6 @@ export class ChatSendDto {
   @IsString()
   @Length(1, undefined, { message: 'message text is empty' })
   text!: string;
-}
-
-/** The first problem with a payload, or null when it is fine. */
-export function firstProblem(dtoClass: new () => object, payload: object): string | null {
-  const errors = validateSync(plainToInstance(dtoClass, payload));
-  if (errors.length === 0) return null;
-  return Object.values(errors[0].constraints ?? {})[0] ?? `invalid ${errors[0].property}`;
-}
-
-export function checkJoinRequest(request: JoinRequest): string | null {
-  const problem = firstProblem(JoinRequestDto, request);
-  if (problem !== null) return problem;
-  const tokenLength = request.resumeToken.length;
-  if (tokenLength !== 0 && tokenLength !== SESSION_TOKEN_BYTES) {
-    return `resume token must be ${SESSION_TOKEN_BYTES} bytes`;
-  }
-  return null;
 }
 
 export type ChatProblem = { code: 'INVALID_REQUEST' | 'TEXT_TOO_LONG'; message: string };

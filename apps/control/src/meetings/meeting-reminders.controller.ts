@@ -1,8 +1,8 @@
-import { Controller } from '@nestjs/common';
+import { Controller, Inject } from '@nestjs/common';
 import { EventPattern } from '@nestjs/microservices';
 import { EventPatterns, MeetingReminderEvent } from '@sapora/coordination';
 import { encodePayload, MessageType } from '@sapora/protocol';
-import { ControlServer } from '../server/control-server';
+import { FramedServiceEdge, handleEvent, Logger, LOGGER } from '@sapora/service-kit';
 
 /**
  * A meeting starts soon or now (some instance's reminder worker said so): everyone connected
@@ -10,13 +10,17 @@ import { ControlServer } from '../server/control-server';
  */
 @Controller()
 export class MeetingRemindersController {
-  constructor(private readonly server: ControlServer) {}
+  constructor(
+    private readonly edge: FramedServiceEdge<unknown>,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
 
   @EventPattern(EventPatterns.meetingReminder)
-  onReminder(event: MeetingReminderEvent): void {
-    this.server.broadcast(
-      MessageType.MeetingReminder,
-      encodePayload(MessageType.MeetingReminder, event),
-    );
+  async onReminder(event: MeetingReminderEvent): Promise<void> {
+    await handleEvent(this.logger, 'meeting reminder', () => {
+      const payload = encodePayload(MessageType.MeetingReminder, event);
+      for (const connection of this.edge.connections)
+        connection.send(MessageType.MeetingReminder, payload);
+    });
   }
 }

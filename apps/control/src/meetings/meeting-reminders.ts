@@ -1,3 +1,4 @@
+import { BeforeApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Queue, Worker } from 'bullmq';
 import {
   MeetingRecord,
@@ -5,6 +6,7 @@ import {
   MeetingSchedule,
   QueueNames,
   Redis,
+  RedisLink,
   toScheduledMeeting,
 } from '@sapora/coordination';
 import { meetingEndMs } from '@sapora/protocol';
@@ -30,7 +32,7 @@ function jobId(meeting: Pick<MeetingRecord, 'meetingId' | 'startMs'>, kind: Remi
  * "start". They live in Redis, so a restarted control service still sends them, and whichever
  * control instance's worker takes a job publishes the event that every instance hears.
  */
-export class MeetingReminders {
+export class MeetingReminders implements OnModuleInit, BeforeApplicationShutdown {
   readonly #queue: Queue;
   readonly #worker: Worker;
   readonly #schedule: MeetingSchedule;
@@ -42,6 +44,7 @@ export class MeetingReminders {
     publish: (event: MeetingReminderEvent) => Promise<void>,
     leadMs: number,
     logger: Logger,
+    link: RedisLink,
   ) {
     this.#schedule = schedule;
     this.#leadMs = leadMs;
@@ -72,16 +75,25 @@ export class MeetingReminders {
     this.#worker.on('error', (error) =>
       logger.error({ err: error }, 'meeting reminder worker error'),
     );
+    // A Redis that came back empty lost the delayed jobs: add those still ahead again.
+    link.onReconnect(
+      () => this.#scheduleAll(),
+      (error) => logger.error({ err: error }, 'could not re-add meeting reminders'),
+    );
   }
 
   /**
    * Starts working, after making sure every scheduled meeting has its future jobs: one created
    * or moved by an instance that died between the Redis write and the job write gets them now.
    */
-  async start(): Promise<void> {
+  async onModuleInit(): Promise<void> {
+    await this.#scheduleAll();
+    void this.#worker.run();
+  }
+
+  async #scheduleAll(): Promise<void> {
     const meetings = await this.#schedule.list();
     await Promise.all(meetings.map((meeting) => this.schedule(meeting)));
-    void this.#worker.run();
   }
 
   /** Adds the meeting's reminders still ahead; those already due are skipped, not sent late. */
@@ -113,7 +125,7 @@ export class MeetingReminders {
     ]);
   }
 
-  async close(): Promise<void> {
+  async beforeApplicationShutdown(): Promise<void> {
     await this.#worker.close();
     await this.#queue.close();
   }

@@ -8,18 +8,17 @@ import {
   toScheduledMeeting,
 } from '@sapora/coordination';
 import {
-  decodePayload,
   encodePayload,
   ErrorCode,
-  Frame,
   MeetingCreate,
+  MeetingDelete,
   meetingEndMs,
   MEETINGS_MAX_SCHEDULED,
   MeetingUpdate,
   MessageType,
   OWNER_TOKEN_BYTES,
 } from '@sapora/protocol';
-import { FramedConnection, Logger, LOGGER } from '@sapora/service-kit';
+import { FramedConnection, Logger, LOGGER, RequestError } from '@sapora/service-kit';
 import { MeetingReminders } from './meeting-reminders';
 import {
   checkMeetingCreate,
@@ -29,31 +28,20 @@ import {
   tidyTitle,
 } from './meeting-validation';
 
-export type MeetingRequestType =
-  | MessageType.MeetingsList
-  | MessageType.MeetingCreate
-  | MessageType.MeetingUpdate
-  | MessageType.MeetingDelete;
-
-/** The scheduler's requests: the only ones a connection may send before REGISTER. */
-export function isMeetingRequest(type: MessageType): type is MeetingRequestType {
-  return (
-    type === MessageType.MeetingsList ||
-    type === MessageType.MeetingCreate ||
-    type === MessageType.MeetingUpdate ||
-    type === MessageType.MeetingDelete
-  );
-}
-
 /** Reads, checks and writes of one request; a concurrent edit makes the loser read again. */
 const CHANGE_ATTEMPTS = 5;
 
 type Refusal = { code: ErrorCode; message: string };
 
+function refused(outcome: Refusal): RequestError {
+  return new RequestError(outcome.code, outcome.message);
+}
+
 /**
- * The meeting scheduler's requests. Anyone connected may list and create; only the holder of
- * a meeting's owner token (its creator) may change or delete it. Every answer or refusal goes
- * back on the asking connection; refusals are ERROR frames naming the request's sequence.
+ * The meeting scheduler's requests, the only ones a connection may send before REGISTER.
+ * Anyone connected may list and create; only the holder of a meeting's owner token (its
+ * creator) may change or delete it. Answers go back on the asking connection; refusals are
+ * thrown as RequestErrors, which the edge answers naming the request.
  */
 @Injectable()
 export class MeetingService {
@@ -63,53 +51,38 @@ export class MeetingService {
     private readonly reminders: MeetingReminders,
   ) {}
 
+  async list(connection: FramedConnection): Promise<void> {
+    const meetings = await this.schedule.list();
+    connection.send(
+      MessageType.Meetings,
+      encodePayload(MessageType.Meetings, { meetings: meetings.map(toScheduledMeeting) }),
+    );
+  }
+
   /** `joinedAs` is the connection's session username, once it has joined. */
-  async handle(
+  async create(
     connection: FramedConnection,
-    frame: Frame & { type: MeetingRequestType },
+    request: MeetingCreate,
     joinedAs: string | undefined,
   ): Promise<void> {
-    const refuse = (refusal: Refusal): void =>
-      connection.sendError(refusal.code, refusal.message, frame.sequence);
-    switch (frame.type) {
-      case MessageType.MeetingsList: {
-        decodePayload(MessageType.MeetingsList, frame.payload);
-        const meetings = await this.schedule.list();
-        connection.send(
-          MessageType.Meetings,
-          encodePayload(MessageType.Meetings, { meetings: meetings.map(toScheduledMeeting) }),
-        );
-        return;
-      }
-      case MessageType.MeetingCreate: {
-        const outcome = await this.#create(
-          tidyTitle(decodePayload(MessageType.MeetingCreate, frame.payload)),
-          joinedAs,
-        );
-        if ('code' in outcome) refuse(outcome);
-        else this.#saved(connection, outcome.record, outcome.ownerToken);
-        return;
-      }
-      case MessageType.MeetingUpdate: {
-        const outcome = await this.#update(
-          tidyTitle(decodePayload(MessageType.MeetingUpdate, frame.payload)),
-        );
-        if ('code' in outcome) refuse(outcome);
-        else this.#saved(connection, outcome, Buffer.alloc(0));
-        return;
-      }
-      case MessageType.MeetingDelete: {
-        const request = decodePayload(MessageType.MeetingDelete, frame.payload);
-        const refusal = await this.#delete(request.meetingId, request.ownerToken);
-        if (refusal !== null) refuse(refusal);
-        else
-          connection.send(
-            MessageType.MeetingDeleted,
-            encodePayload(MessageType.MeetingDeleted, { meetingId: request.meetingId }),
-          );
-        return;
-      }
-    }
+    const outcome = await this.#create(tidyTitle(request), joinedAs);
+    if ('code' in outcome) throw refused(outcome);
+    this.#saved(connection, outcome.record, outcome.ownerToken);
+  }
+
+  async update(connection: FramedConnection, request: MeetingUpdate): Promise<void> {
+    const outcome = await this.#update(tidyTitle(request));
+    if ('code' in outcome) throw refused(outcome);
+    this.#saved(connection, outcome, Buffer.alloc(0));
+  }
+
+  async delete(connection: FramedConnection, request: MeetingDelete): Promise<void> {
+    const refusal = await this.#delete(request.meetingId, request.ownerToken);
+    if (refusal !== null) throw refused(refusal);
+    connection.send(
+      MessageType.MeetingDeleted,
+      encodePayload(MessageType.MeetingDeleted, { meetingId: request.meetingId }),
+    );
   }
 
   async #create(

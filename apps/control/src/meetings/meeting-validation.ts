@@ -17,13 +17,8 @@ import {
   MeetingUpdate,
   parseMeetingTime,
 } from '@sapora/protocol';
-import {
-  combine,
-  firstProblem,
-  IsMeetingId,
-  IsUsername,
-  NO_CONTROL_CHARACTERS,
-} from '../join/request-validation';
+import { combine, firstProblem } from '@sapora/service-kit';
+import { IsMeetingId, IsUsername, NO_CONTROL_CHARACTERS } from '../join/request-validation';
 
 const TITLE_RULES = [
   IsString(),

@@ -1,7 +1,7 @@
 import { MemberRecord } from '@sapora/coordination';
 import { ErrorCode } from '@sapora/protocol';
 import { FramedConnection } from '@sapora/service-kit';
-import { TokenBucket } from '../chat/token-bucket';
+import { TokenBucket } from '@sapora/service-kit';
 
 /** A joined participant on one of this instance's connections. */
 export class ConnectedParticipant {

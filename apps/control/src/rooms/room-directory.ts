@@ -36,15 +36,11 @@ export class RoomDirectory {
     return this.#rooms.get(meetingId)?.values() ?? [];
   }
 
-  findByName(meetingId: string, username: string): ConnectedParticipant | undefined {
-    const wanted = username.toLowerCase();
+  /** The member here whose name has this key (usernameKey of what someone typed). */
+  findByKey(meetingId: string, nameKey: string): ConnectedParticipant | undefined {
     for (const participant of this.inRoom(meetingId)) {
-      if (participant.member.username.toLowerCase() === wanted) return participant;
+      if (participant.member.nameKey === nameKey) return participant;
     }
     return undefined;
-  }
-
-  all(): ConnectedParticipant[] {
-    return [...this.#rooms.values()].flatMap((room) => [...room.values()]);
   }
 }

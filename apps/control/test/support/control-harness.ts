@@ -1,6 +1,9 @@
-import { createLogger } from '@sapora/service-kit';
+import { createLogger, RunningService } from '@sapora/service-kit';
 import { InProcessService, startInProcess } from '@sapora/testing';
-import { ControlApp, createControlApp } from '../../src/create-control-app';
+import { ControlConfig } from '../../src/config/control-config';
+import { controlService } from '../../src/control-service';
+
+export type ControlApp = RunningService<ControlConfig>;
 
 /** Timings shortened so a test sees heartbeats, time-outs and sweeps within a second or two. */
 export const FAST_TIMINGS = {
@@ -20,7 +23,7 @@ export async function startControl(
     nodeEnv: 'test',
   });
   return startInProcess((port) =>
-    createControlApp(
+    controlService.start(
       {
         REDIS_URL: redisUrl,
         CONTROL_HOST: '127.0.0.1',

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createSocket, Socket } from 'node:dgram';
 import { networkInterfaces } from 'node:os';
+import { connect as connectTls } from 'node:tls';
 import {
   BeforeApplicationShutdown,
   Inject,
@@ -8,7 +9,7 @@ import {
   OnApplicationBootstrap,
 } from '@nestjs/common';
 import { encodeAnnouncement, PROTOCOL_VERSION } from '@sapora/protocol';
-import { Logger, LOGGER } from '@sapora/service-kit';
+import { HealthIndicator, Logger, LOGGER } from '@sapora/service-kit';
 import { DiscoveryConfig } from '../config/discovery-config';
 import {
   defaultBroadcastAddresses,
@@ -28,7 +29,9 @@ export interface AnnouncerStats {
  * address until it works again, and never stops the service: the network may come back.
  */
 @Injectable()
-export class Announcer implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class Announcer
+  implements OnApplicationBootstrap, BeforeApplicationShutdown, HealthIndicator
+{
   /** Random per process: a restarted server is a new server to listeners, which is harmless. */
   readonly serverId = randomUUID();
   readonly #stats: AnnouncerStats = { sent: 0, failed: 0 };
@@ -39,14 +42,37 @@ export class Announcer implements OnApplicationBootstrap, BeforeApplicationShutd
   #stopped = false;
   /** What the last announcement said and where it went, to log only when that changes. */
   #lastPlan = '';
+  /** When a send last worked (0: never). */
+  #lastSentAt = 0;
+  /** Control's TLS fingerprint, once known: given, or learned from control over TLS. */
+  #fingerprint: string | undefined;
+  #probing = false;
 
   constructor(
     private readonly config: DiscoveryConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    const given = config.CONTROL_FINGERPRINT?.replace(/:/g, '').toUpperCase();
+    this.#fingerprint = given?.match(/../g)?.join(':');
+  }
+
+  /** Control's TLS fingerprint as announced (undefined until known). */
+  get fingerprint256(): string | undefined {
+    return this.#fingerprint;
+  }
 
   get stats(): AnnouncerStats {
     return { ...this.#stats };
+  }
+
+  /** Healthy while announcements go out: one has reached the network within two intervals. */
+  healthProblem(): string | null {
+    const sinceMs = Date.now() - this.#lastSentAt;
+    if (sinceMs <= 2 * this.config.DISCOVERY_INTERVAL_MS + 1_000) return null;
+    const failing = [...this.#failing].map(([target, code]) => `${target}: ${code}`).join(', ');
+    return this.#lastSentAt === 0
+      ? `no announcement sent yet${failing === '' ? '' : ` (${failing})`}`
+      : `no announcement sent for ${Math.round(sinceMs / 1000)} s${failing === '' ? '' : ` (${failing})`}`;
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -77,6 +103,7 @@ export class Announcer implements OnApplicationBootstrap, BeforeApplicationShutd
   #announce(): void {
     const socket = this.#socket;
     if (this.#stopped || socket === null) return;
+    if (this.#fingerprint === undefined) this.#probe();
     const { config } = this;
     // Read only when a default needs it, so configured values never depend on the machine.
     const interfaces: NetworkInterfaces =
@@ -92,6 +119,7 @@ export class Announcer implements OnApplicationBootstrap, BeforeApplicationShutd
       protocolVersion: PROTOCOL_VERSION,
       controlHost,
       controlPort: config.CONTROL_PUBLIC_PORT,
+      fingerprint256: this.#fingerprint,
     });
     for (const target of targets) {
       socket.send(datagram, config.DISCOVERY_PORT, target, (error) => {
@@ -100,6 +128,32 @@ export class Announcer implements OnApplicationBootstrap, BeforeApplicationShutd
         else this.#sendWorked(target);
       });
     }
+  }
+
+  /**
+   * Learns control's fingerprint by a TLS handshake with it on this host (the loopback is not
+   * the LAN, so nobody can stand in between); until then announcements carry none (format 1).
+   */
+  #probe(): void {
+    if (this.#probing) return;
+    this.#probing = true;
+    const host = this.config.CONTROL_PROBE_HOST;
+    const port = this.config.CONTROL_PUBLIC_PORT;
+    const probe = connectTls({ host, port, rejectUnauthorized: false });
+    const done = (): void => {
+      this.#probing = false;
+      probe.destroy();
+    };
+    probe.setTimeout(this.config.DISCOVERY_INTERVAL_MS, done);
+    probe.once('error', done);
+    probe.once('secureConnect', () => {
+      this.#fingerprint = probe.getPeerCertificate().fingerprint256;
+      this.logger.info(
+        { fingerprint256: this.#fingerprint },
+        `discovery announces control's TLS fingerprint ${this.#fingerprint}`,
+      );
+      done();
+    });
   }
 
   #logPlan(controlHost: string, targets: string[]): void {
@@ -130,6 +184,7 @@ export class Announcer implements OnApplicationBootstrap, BeforeApplicationShutd
 
   #sendWorked(target: string): void {
     this.#stats.sent++;
+    this.#lastSentAt = Date.now();
     if (!this.#failing.delete(target)) return;
     this.logger.info({ target }, `discovery reaches ${target} again`);
   }

@@ -89,4 +89,18 @@ export class DiscoveryConfig extends CommonConfig {
   @ArrayNotEmpty({ message: 'must list at least one address' })
   @IsIP(4, { each: true, message: 'must be comma-separated IPv4 addresses, e.g. 10.0.0.255' })
   DISCOVERY_BROADCAST?: string[];
+
+  /**
+   * The control service's TLS fingerprint (SHA-256, hex with or without colons) to announce.
+   * Unset: asked of control itself over TLS at CONTROL_PROBE_HOST and CONTROL_PUBLIC_PORT.
+   */
+  @IsOptional()
+  @Matches(/^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$/, {
+    message: 'must be a SHA-256 fingerprint: 32 bytes of hex, e.g. AB:CD:...',
+  })
+  CONTROL_FINGERPRINT?: string;
+
+  /** Where this host reaches control to learn its fingerprint: the same machine, by default. */
+  @IsHost()
+  CONTROL_PROBE_HOST: string = '127.0.0.1';
 }

@@ -4,6 +4,7 @@ import {
   createReadStream,
   mkdirSync,
   openSync,
+  readdirSync,
   renameSync,
   rmSync,
   statSync,
@@ -12,6 +13,14 @@ import {
 import { join, resolve } from 'node:path';
 
 const ID = /^[0-9a-f-]{36}$/;
+const ENTRY = /^([0-9a-f-]{36})(\.part)?$/;
+
+/** A file or an upload's part in the storage directory, and how long since it was written. */
+export interface StoredEntry {
+  id: string;
+  part: boolean;
+  ageMs: number;
+}
 
 /**
  * The storage directory. Every path is built from a server-made UUID, never from anything the
@@ -72,6 +81,30 @@ export class FileStorage {
       return Date.now() - statSync(this.partPathOf(uploadId)).mtimeMs;
     } catch {
       return null;
+    }
+  }
+
+  /** Whether a complete file with this id is stored here. */
+  holds(fileId: string): boolean {
+    try {
+      return statSync(this.pathOf(fileId)).isFile();
+    } catch {
+      return false;
+    }
+  }
+
+  /** Everything stored, complete files and parts alike (names that are not ids are ignored). */
+  *entries(): Generator<StoredEntry> {
+    const now = Date.now();
+    for (const name of readdirSync(this.root)) {
+      const match = ENTRY.exec(name);
+      if (match === null) continue;
+      try {
+        const ageMs = now - statSync(join(this.root, name)).mtimeMs;
+        yield { id: match[1], part: match[2] !== undefined, ageMs };
+      } catch {
+        // Deleted between the listing and the stat: nothing to account for.
+      }
     }
   }
 

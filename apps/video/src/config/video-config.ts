@@ -1,19 +1,40 @@
-import { IsInt, IsIP, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { DEFAULT_PORTS } from '@sapora/protocol';
-import { CommonConfig } from '@sapora/service-kit';
+import { IsListenHost, IsListenPort, IsWorkerPorts, MediaServiceConfig } from '@sapora/service-kit';
 
 /** The video service's environment variables. */
-export class VideoConfig extends CommonConfig {
-  @IsIP(undefined, { message: 'must be an IP address to listen on, e.g. 0.0.0.0' })
+export class VideoConfig extends MediaServiceConfig {
+  @IsListenHost()
   VIDEO_HOST: string = '0.0.0.0';
 
-  @IsInt({ message: 'must be a whole number' })
-  @Min(0)
-  @Max(65535)
+  @IsListenPort()
   VIDEO_PORT: number = DEFAULT_PORTS.video;
 
-  /** How long an unknown token is remembered as unknown, so a flood of bad datagrams costs no Redis. */
+  /** Where clients reach this node, when not where it binds (another host's address, NAT). */
+  @IsOptional()
+  @IsString()
+  VIDEO_PUBLIC_HOST?: string;
+
+  @IsOptional()
+  @IsListenPort()
+  VIDEO_PUBLIC_PORT?: number;
+
+  /** Most participants this node takes over all its rooms; control places no more on it. */
   @IsInt()
-  @Min(100)
-  UNKNOWN_TOKEN_TTL_MS: number = 1_000;
+  @Min(1)
+  VIDEO_CAPACITY: number = 300;
+
+  /**
+   * Worker processes, each a node of its own (PROTOCOL §16 "Workers"). Unset or 0: one per
+   * core, as many as VIDEO_WORKER_PORTS allows; 1 runs the service as one process.
+   */
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(256)
+  VIDEO_WORKERS?: number;
+
+  /** Ports of workers 1, 2, ... (worker 0 binds VIDEO_PORT); "0": the kernel picks (tests). */
+  @IsWorkerPorts()
+  VIDEO_WORKER_PORTS: string = '6101-6163';
 }

@@ -1,22 +1,25 @@
 import { RemoteInfo } from 'node:dgram';
-import { AddressInfo } from 'node:net';
+import { Inject, Injectable } from '@nestjs/common';
+import { KnownSession, LiveSessionCache, MembershipEvent, RedisLink } from '@sapora/coordination';
 import {
-  BeforeApplicationShutdown,
-  Inject,
-  Injectable,
-  OnApplicationBootstrap,
-} from '@nestjs/common';
-import { LiveSessionCache, MembershipEvent } from '@sapora/coordination';
-import {
+  DATAGRAM_HEADER_LENGTH,
+  DATAGRAM_KIND_OFFSET,
   DATAGRAM_TOKEN_OFFSET,
   DatagramKind,
   participantIdFromBytes,
   participantIdToBytes,
   SESSION_TOKEN_BYTES,
 } from '@sapora/protocol';
-import { Logger, UdpEndpoint } from '@sapora/service-kit';
+import {
+  DatagramEdge,
+  DatagramHandler,
+  Logger,
+  LOGGER,
+  MembershipListener,
+  NodeLoadSource,
+  SessionGate,
+} from '@sapora/service-kit';
 import { VideoConfig } from '../config/video-config';
-import { LOGGER } from '@sapora/service-kit';
 
 /** A room member as the relay sees them. */
 interface Viewer {
@@ -29,114 +32,125 @@ interface Viewer {
   paused: Set<string>;
 }
 
+/** A room's members: by id for lookups, and as an array for the per-datagram loop. */
+interface Room {
+  byId: Map<string, Viewer>;
+  list: Viewer[];
+}
+
 export interface VideoStats {
   received: number;
   relayed: number;
   malformed: number;
   unauthenticated: number;
   rooms: number;
+  /** Datagrams not sent because the socket's queue was full. */
+  sendDropped: number;
 }
 
 /**
- * The video service's UDP edge: each fragment from a live session is relayed, as it arrives,
+ * The video relay: each fragment from a live session is relayed, as it arrives,
  * to every other member of the sender's room who has not paused them. It never decodes or
  * waits for a frame: the only change is the sender's id written over the token, in place, so
  * the same buffer goes to everyone. Membership lives in memory, kept fresh by events.
+ *
+ * Per datagram it builds nothing: the header is checked and the token found in place, and the
+ * loop over the room is one send per receiver (UdpEndpoint answers addresses without a DNS
+ * step and drops rather than queues when the socket is backed up, so one receiver that cannot
+ * keep up never delays the rest).
  */
 @Injectable()
-export class VideoRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  readonly #endpoint: UdpEndpoint;
-  readonly #rooms = new Map<string, Map<string, Viewer>>();
+export class VideoRelay implements DatagramHandler, MembershipListener, NodeLoadSource {
+  #edge: DatagramEdge | null = null;
+  readonly #gate: SessionGate;
+  readonly #rooms = new Map<string, Room>();
   readonly #stats: VideoStats = {
     received: 0,
     relayed: 0,
     malformed: 0,
     unauthenticated: 0,
     rooms: 0,
+    sendDropped: 0,
   };
-  #address: AddressInfo | null = null;
 
   constructor(
-    private readonly config: VideoConfig,
-    @Inject(LOGGER) private readonly logger: Logger,
-    private readonly sessions: LiveSessionCache,
+    config: VideoConfig,
+    @Inject(LOGGER) logger: Logger,
+    sessions: LiveSessionCache,
+    link: RedisLink,
   ) {
-    this.#endpoint = new UdpEndpoint(
-      {
-        host: config.VIDEO_HOST,
-        port: config.VIDEO_PORT,
-        receiveBufferBytes: 8 * 1024 * 1024,
-        sendBufferBytes: 8 * 1024 * 1024,
-      },
-      (datagram, from) => this.#onDatagram(datagram, from),
-    );
+    this.#gate = new SessionGate(sessions, link, config, logger, (session) => this.#drop(session));
   }
 
-  get address(): AddressInfo {
-    if (this.#address === null) throw new Error('video relay is not listening');
-    return this.#address;
+  attach(edge: DatagramEdge): void {
+    this.#edge = edge;
+  }
+
+  nodeLoad(): { rooms: number; participants: number } {
+    let participants = 0;
+    for (const room of this.#rooms.values()) participants += room.list.length;
+    return { rooms: this.#rooms.size, participants };
   }
 
   get stats(): VideoStats {
-    return { ...this.#stats, rooms: this.#rooms.size };
-  }
-
-  async onApplicationBootstrap(): Promise<void> {
-    this.#address = await this.#endpoint.bind();
-    this.logger.info(
-      { host: this.#address.address, port: this.#address.port },
-      `video listening on ${this.#address.address}:${this.#address.port} (UDP)`,
-    );
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.#endpoint.close();
+    return { ...this.#stats, rooms: this.#rooms.size, sendDropped: this.#edge?.sendDropped ?? 0 };
   }
 
   onMembership(event: MembershipEvent): void {
-    if (!this.sessions.apply(event)) return;
-    const room = this.#rooms.get(event.meetingId);
-    room?.delete(event.participantId);
-    if (room?.size === 0) this.#rooms.delete(event.meetingId);
+    this.#gate.onMembership(event);
   }
 
-  #onDatagram(bytes: Buffer, from: RemoteInfo): void {
-    const admitted = this.sessions.admit(bytes, this.#stats);
-    if (admitted === null) return;
-    const { datagram, session } = admitted;
+  #drop(session: KnownSession): void {
+    const room = this.#rooms.get(session.meetingId);
+    if (room === undefined || !room.byId.delete(session.participantId)) return;
+    room.list = [...room.byId.values()];
+    if (room.list.length === 0) this.#rooms.delete(session.meetingId);
+  }
+
+  #join(session: KnownSession): Viewer {
     let room = this.#rooms.get(session.meetingId);
     if (room === undefined) {
-      room = new Map();
+      room = { byId: new Map(), list: [] };
       this.#rooms.set(session.meetingId, room);
     }
-    let viewer = room.get(session.participantId);
-    if (viewer === undefined) {
-      viewer = {
-        participantId: session.participantId,
-        idBytes: participantIdToBytes(session.participantId),
-        address: null,
-        port: 0,
-        paused: new Set(),
-      };
-      room.set(session.participantId, viewer);
+    const viewer: Viewer = {
+      participantId: session.participantId,
+      idBytes: participantIdToBytes(session.participantId),
+      address: null,
+      port: 0,
+      paused: new Set(),
+    };
+    room.byId.set(session.participantId, viewer);
+    room.list = [...room.byId.values()];
+    return viewer;
+  }
+
+  onDatagram(bytes: Buffer, from: RemoteInfo): void {
+    const session = this.#gate.admitInPlace(bytes, from, this.#stats);
+    if (session === null) return;
+    const room = this.#rooms.get(session.meetingId);
+    const viewer = room?.byId.get(session.participantId) ?? this.#join(session);
+    if (viewer.port !== from.port || viewer.address !== from.address) {
+      viewer.address = from.address;
+      viewer.port = from.port;
     }
-    viewer.address = from.address;
-    viewer.port = from.port;
-    if (datagram.kind === DatagramKind.VideoPrefs) {
+    const kind = bytes[DATAGRAM_KIND_OFFSET];
+    if (kind === (DatagramKind.VideoPrefs as number)) {
       viewer.paused.clear();
-      for (let offset = 0; offset < datagram.body.length; offset += SESSION_TOKEN_BYTES) {
-        viewer.paused.add(
-          participantIdFromBytes(datagram.body.subarray(offset, offset + SESSION_TOKEN_BYTES)),
-        );
-      }
+      for (let at = DATAGRAM_HEADER_LENGTH; at < bytes.length; at += SESSION_TOKEN_BYTES)
+        viewer.paused.add(participantIdFromBytes(bytes.subarray(at, at + SESSION_TOKEN_BYTES)));
       return;
     }
-    if (datagram.kind !== DatagramKind.VideoFragment) return;
+    if (kind !== (DatagramKind.VideoFragment as number)) return;
+    const edge = this.#edge;
+    if (edge === null) return;
     viewer.idBytes.copy(bytes, DATAGRAM_TOKEN_OFFSET);
-    for (const other of room.values()) {
+    const list = (room ?? this.#rooms.get(session.meetingId))?.list ?? [];
+    for (let i = 0; i < list.length; i++) {
+      const other = list[i];
       if (other === viewer || other.address === null || other.paused.has(viewer.participantId))
         continue;
-      this.#endpoint.send(bytes, other.port, other.address);
+      edge.send(bytes, other.port, other.address);
       this.#stats.relayed++;
     }
   }

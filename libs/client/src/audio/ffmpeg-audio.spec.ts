@@ -1,4 +1,5 @@
 import { toneAmplitude } from '@sapora/media';
+import { waitFor } from '@sapora/testing';
 import { FfmpegAudioSource } from './ffmpeg-audio';
 
 describe('FfmpegAudioSource', () => {
@@ -9,12 +10,16 @@ describe('FfmpegAudioSource', () => {
       512,
     );
     const frames: Int16Array[] = [];
-    const deadline = Date.now() + 10_000;
-    while (frames.length < 40 && Date.now() < deadline) {
-      const frame = source.next();
-      if (frame === null) await new Promise((resolve) => setTimeout(resolve, 10));
-      else frames.push(Int16Array.from(frame));
-    }
+    await waitFor(
+      () => {
+        for (let frame = source.next(); frame !== null; frame = source.next()) {
+          frames.push(Int16Array.from(frame));
+          if (frames.length === 40) return true;
+        }
+        return source.error !== '' && source.error;
+      },
+      { timeoutMs: 20_000, what: '40 frames from ffmpeg' },
+    );
     source.close();
     expect(source.error).toBe('');
     expect(frames.length).toBe(40);
@@ -22,14 +27,12 @@ describe('FfmpegAudioSource', () => {
     frames.forEach((frame, i) => all.set(frame, i * 512));
     expect(toneAmplitude(all, 440, 44_100)).toBeGreaterThan(0.05);
     expect(toneAmplitude(all, 660, 44_100)).toBeLessThan(0.01);
-  }, 15_000);
+  }, 30_000);
 
   it('says why when ffmpeg cannot open the input', async () => {
     const source = FfmpegAudioSource.file('/nonexistent/talk.wav', 44_100, 512);
-    const deadline = Date.now() + 10_000;
-    while (source.error === '' && Date.now() < deadline)
-      await new Promise((resolve) => setTimeout(resolve, 20));
+    await waitFor(() => source.error !== '', { timeoutMs: 20_000, what: 'ffmpeg to fail' });
     expect(source.error).toMatch(/No such file/);
     expect(source.next()).toBeNull();
-  }, 15_000);
+  }, 30_000);
 });

@@ -7,6 +7,7 @@ function pcmArgs(sampleRate: number): string[] {
   return ['-f', 's16le', '-ac', '1', '-ar', String(sampleRate)];
 }
 
+/** Where ffmpeg finds the sound system: PulseAudio (also PipeWire) or ALSA. */
 export type AudioDevice = 'pulse' | 'alsa';
 
 /**
@@ -55,6 +56,7 @@ export class FfmpegAudioSource implements AudioSource {
     return this.#error.trim();
   }
 
+  /** Captures the default microphone of the sound system. */
   static microphone(
     device: AudioDevice,
     sampleRate: number,
@@ -63,10 +65,12 @@ export class FfmpegAudioSource implements AudioSource {
     return new FfmpegAudioSource(['-f', device, '-i', 'default'], sampleRate, frameSamples);
   }
 
+  /** Plays an audio file (anything ffmpeg reads), converted to the mixer's format, in real time. */
   static file(path: string, sampleRate: number, frameSamples: number): FfmpegAudioSource {
     return new FfmpegAudioSource(['-re', '-i', path], sampleRate, frameSamples);
   }
 
+  /** The next frame captured, or null when none is ready. */
   next(): Int16Array | null {
     if (this.#pending.length < this.#frameBytes) return null;
     const bytes = this.#pending.take(this.#frameBytes);
@@ -74,6 +78,7 @@ export class FfmpegAudioSource implements AudioSource {
     return this.#frame;
   }
 
+  /** Stops ffmpeg. */
   close(): void {
     this.#process.kill('SIGTERM');
   }
@@ -105,12 +110,14 @@ export class FfmpegSpeakerSink {
     this.#process.stdin?.on('error', () => undefined);
   }
 
+  /** Plays one frame. */
   write(frame: Int16Array): void {
     const bytes = Buffer.allocUnsafe(frame.length * 2);
     for (let i = 0; i < frame.length; i++) bytes.writeInt16LE(frame[i], 2 * i);
     this.#process.stdin?.write(bytes);
   }
 
+  /** Stops ffmpeg. */
   close(): void {
     this.#process.stdin?.end();
   }

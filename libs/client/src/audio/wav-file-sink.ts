@@ -18,10 +18,12 @@ export class WavFileSink {
     writeSync(this.#fd, this.#header(), 0, HEADER_BYTES, 0);
   }
 
+  /** Samples written so far (per channel: the files are mono). */
   get samplesWritten(): number {
     return this.#dataBytes / 2;
   }
 
+  /** Appends one frame of 16-bit samples. */
   write(frame: Int16Array): void {
     if (this.#closed) return;
     const bytes = Buffer.allocUnsafe(frame.length * 2);
@@ -57,8 +59,16 @@ export class WavFileSink {
   }
 }
 
+/** A WAV file's sound, as readWav gives it. */
+export interface WavContent {
+  /** Samples per second. */
+  sampleRate: number;
+  /** The 16-bit samples, mono. */
+  samples: Int16Array;
+}
+
 /** Reads back what WavFileSink wrote (16-bit PCM, mono): for tests and tools. */
-export function readWav(bytes: Buffer): { sampleRate: number; samples: Int16Array } {
+export function readWav(bytes: Buffer): WavContent {
   if (
     bytes.length < HEADER_BYTES ||
     bytes.toString('ascii', 0, 4) !== 'RIFF' ||

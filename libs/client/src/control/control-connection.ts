@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { connect, Socket } from 'node:net';
+import { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import {
   CONTROL_TO_CLIENT_LIMITS,
   ControlMessageType,
@@ -13,18 +14,32 @@ import {
   isRawPayloadType,
   MessageType,
 } from '@sapora/protocol';
+import { openServerSocket, ServerTrust } from '../tls/server-trust';
 
-/** A decoded frame from the control service, typed by its frame type. */
+/** One frame of a given type, decoded. */
+export interface DecodedFrame<T extends number, P> {
+  /** The frame type (MessageType). */
+  type: T;
+  /** The sender's sequence number for it (section 1 of docs/PROTOCOL.md). */
+  sequence: number;
+  /** The payload: a decoded message, or raw bytes for file chunks and screen frames. */
+  payload: P;
+}
+
+/** A decoded frame from a Sapora service, typed by its frame type. */
 export type ControlFrame =
   | {
-      [T in ControlMessageType]: { type: T; sequence: number; payload: ControlPayloads[T] };
+      [T in ControlMessageType]: DecodedFrame<T, ControlPayloads[T]>;
     }[ControlMessageType]
-  | { type: MessageType.FileChunk | MessageType.ScreenFrame; sequence: number; payload: Buffer };
+  | DecodedFrame<MessageType.FileChunk | MessageType.ScreenFrame, Buffer>;
 
+/** What a ControlConnection emits. */
 export interface ControlConnectionEvents {
+  /** A frame arrived, decoded. */
   frame: [ControlFrame];
   /** The server sent bytes that are not valid frames; the connection is closed after this. */
   error: [Error];
+  /** The connection is closed (by either side). */
   close: [];
 }
 
@@ -51,32 +66,29 @@ export class ControlConnection extends EventEmitter<ControlConnectionEvents> {
     });
   }
 
-  /** Opens a connection; rejects with a readable message when the server cannot be reached. */
-  static open(
+  /**
+   * Opens a connection (TLS checked by `trust`, see ServerTrust); rejects with a readable message
+   * when the server cannot be reached, or a ServerIdentityError when it is not the one trusted.
+   */
+  static async open(
     host: string,
     port: number,
     timeoutMs: number,
     limits: FrameLimits = CONTROL_TO_CLIENT_LIMITS,
+    trust: ServerTrust = {},
   ): Promise<ControlConnection> {
-    return new Promise((resolve, reject) => {
-      const socket = connect({ host, port });
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(new Error(`cannot reach ${host}:${port}: no answer within ${timeoutMs} ms`));
-      }, timeoutMs);
-      socket.once('connect', () => {
-        clearTimeout(timer);
-        socket.removeAllListeners('error');
-        resolve(new ControlConnection(socket, limits));
-      });
-      socket.once('error', (error: NodeJS.ErrnoException) => {
-        clearTimeout(timer);
-        const reason = error.code === 'ECONNREFUSED' ? 'connection refused' : error.message;
-        reject(new Error(`cannot reach ${host}:${port}: ${reason}`));
-      });
-    });
+    const socket = await openServerSocket(host, port, timeoutMs, trust);
+    return new ControlConnection(socket, limits);
   }
 
+  /** The server's TLS certificate fingerprint (SHA-256); undefined over plain TCP. */
+  get fingerprint256(): string | undefined {
+    return this.#socket instanceof TLSSocket
+      ? this.#socket.getPeerCertificate().fingerprint256
+      : undefined;
+  }
+
+  /** The connection has closed. */
   get closed(): boolean {
     return this.#closed;
   }
@@ -126,6 +138,7 @@ export class ControlConnection extends EventEmitter<ControlConnectionEvents> {
     this.#socket.end();
   }
 
+  /** Closes the connection at once, without waiting for unsent data. */
   destroy(): void {
     this.#socket.destroy();
   }

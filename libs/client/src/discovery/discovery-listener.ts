@@ -10,16 +10,28 @@ import {
 
 /** A server as a listener last heard it. */
 export interface DiscoveredServer {
+  /** Random per server process: a restarted server is a new one. */
   id: string;
+  /** The name its operator gave it, for people. */
   name: string;
+  /** The control protocol version it speaks (1 today). */
   protocolVersion: number;
+  /** Where to connect: the control service's host... */
   controlHost: string;
+  /** ...and port. */
   controlPort: number;
+  /**
+   * The SHA-256 fingerprint of its TLS key, when announced: pass it as
+   * `trust.fingerprint256` so the first connection is verified too.
+   */
+  fingerprint256?: string;
   /** The IP address the announcement came from. */
   address: string;
+  /** When it was last heard. */
   lastSeen: Date;
 }
 
+/** Where a DiscoveryListener listens, and how soon a silent server is lost. */
 export interface DiscoveryListenerOptions {
   /** UDP port announcements arrive on (5001 by default). */
   port?: number;
@@ -32,7 +44,9 @@ export interface DiscoveryListenerOptions {
 /** A datagram on the discovery port that is not a valid announcement. */
 export class MalformedAnnouncementError extends Error {
   constructor(
+    /** Who sent it. */
     readonly address: string,
+    /** From which port. */
     readonly port: number,
     cause: Error,
   ) {
@@ -41,6 +55,7 @@ export class MalformedAnnouncementError extends Error {
   }
 }
 
+/** What a DiscoveryListener emits. */
 export interface DiscoveryListenerEvents {
   /** A server not in the list before (or lost and back). */
   server: [DiscoveredServer];
@@ -48,6 +63,7 @@ export interface DiscoveryListenerEvents {
   update: [DiscoveredServer];
   /** A server not heard for staleAfterMs. */
   lost: [DiscoveredServer];
+  /** A datagram that is not an announcement (MalformedAnnouncementError) or a socket error; only emitted when someone listens. */
   error: [Error];
 }
 
@@ -127,13 +143,21 @@ export class DiscoveryListener extends EventEmitter<DiscoveryListenerEvents> {
       this.#report(new MalformedAnnouncementError(from.address, from.port, error as Error));
       return;
     }
-    const { serverId: id, name, protocolVersion, controlHost, controlPort } = announcement;
+    const {
+      serverId: id,
+      name,
+      protocolVersion,
+      controlHost,
+      controlPort,
+      fingerprint256,
+    } = announcement;
     const server: DiscoveredServer = {
       id,
       name,
       protocolVersion,
       controlHost,
       controlPort,
+      ...(fingerprint256 === undefined ? {} : { fingerprint256 }),
       address: from.address,
       lastSeen: new Date(),
     };
@@ -163,10 +187,12 @@ function changed(before: DiscoveredServer, after: DiscoveredServer): boolean {
     before.protocolVersion !== after.protocolVersion ||
     before.controlHost !== after.controlHost ||
     before.controlPort !== after.controlPort ||
+    before.fingerprint256 !== after.fingerprint256 ||
     before.address !== after.address
   );
 }
 
+/** How long discover() listens. */
 export interface DiscoverOptions extends DiscoveryListenerOptions {
   /** How long to listen (6 s by default: a little more than one announcement interval). */
   timeoutMs?: number;

@@ -10,38 +10,51 @@ import {
   FILE_CHUNK_BYTES,
   FileDone,
   FileMeta,
+  FileNotice,
   FILES_TO_CLIENT_LIMITS,
   MessageType,
 } from '@sapora/protocol';
 import { ControlConnection, ControlFrame } from '../control/control-connection';
 import { SaporaError } from '../sapora-error';
+import { mediaTarget, MediaTarget } from '../media/media-socket';
 import { Session } from '../session';
 import { FrameWaiter } from './frame-waiter';
 
+/** How far a transfer is (onProgress). */
 export interface TransferProgress {
   /** Bytes of the file transferred or already held. */
   bytes: number;
+  /** The file's size. */
   total: number;
   /** Bytes per second moved by this call since it started. */
   rate: number;
 }
 
+/** What an upload or download may be given. */
 export interface TransferOptions {
+  /** Called as bytes move (at most a few times a second). */
   onProgress?: (progress: TransferProgress) => void;
+  /** Cancels the transfer: it then rejects with an AbortError. */
   signal?: AbortSignal;
   /** Times a dropped connection is reopened and the transfer resumed before giving up (3). */
   retries?: number;
 }
 
+/** What an upload may be given. */
 export interface UploadOptions extends TransferOptions {
   /** Continue an interrupted upload (`TransferInterruptedError.uploadId`) instead of starting over. */
   resumeUploadId?: string;
 }
 
+/** How a FileTransferClient reaches the file service. */
 export interface FileTransferClientOptions {
+  /** A joined session: its token authorises each transfer. */
   session: Session;
+  /** Pin the file service's host (by default uploads go to the room's file service and downloads to the one holding the file). */
   host?: string;
+  /** Pin the file service's port (see host). */
   port?: number;
+  /** How long to wait for a connection (5000 ms by default). */
   connectTimeoutMs?: number;
   /** Pause before reopening a dropped connection, times the attempt number (500 ms). */
   retryDelayMs?: number;
@@ -52,7 +65,9 @@ export interface FileTransferClientOptions {
  * with `resumeUploadId: uploadId`, a download by downloading to the same path again.
  */
 export class TransferInterruptedError extends Error {
+  /** The interrupted upload's id, to pass as UploadOptions.resumeUploadId later (uploads only). */
   readonly uploadId: string | undefined;
+  /** Bytes that had arrived when it stopped. */
   readonly bytes: number;
 
   constructor(message: string, bytes: number, uploadId?: string) {
@@ -123,17 +138,29 @@ class ProgressMeter {
  */
 export class FileTransferClient {
   readonly #session: Session;
-  readonly #host: string;
-  readonly #port: number;
+  readonly #target: MediaTarget;
   readonly #connectTimeoutMs: number;
   readonly #retryDelayMs: number;
 
   constructor(options: FileTransferClientOptions) {
     this.#session = options.session;
-    this.#host = options.host ?? options.session.server.host;
-    this.#port = options.port ?? DEFAULT_PORTS.files;
+    this.#target = mediaTarget(options, 'files');
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
     this.#retryDelayMs = options.retryDelayMs ?? 500;
+  }
+
+  /** Where uploads go: the room's file service, unless this client was pinned to one. */
+  #uploadTarget(): { host: string; port: number } {
+    return 'follow' in this.#target ? this.#session.endpoint('files') : this.#target;
+  }
+
+  /** Where a file is fetched from: the service holding it, as its notice says. */
+  #downloadTarget(file: string | FileNotice): { host: string; port: number } {
+    if (typeof file === 'string' || !('follow' in this.#target)) return this.#uploadTarget();
+    return {
+      host: file.host || this.#session.server.host,
+      port: file.port || DEFAULT_PORTS.files,
+    };
   }
 
   /** Uploads a file to "all" or a username; resolves when the server has verified every byte. */
@@ -175,7 +202,7 @@ export class FileTransferClient {
     meter: ProgressMeter,
     position: { bytes: number },
   ): Promise<FileDone> {
-    const connection = await this.#open(offer.uploadId !== '');
+    const connection = await this.#open(this.#uploadTarget(), offer.uploadId !== '');
     const replies = new FrameWaiter(connection);
     const dropped = (): TransferInterruptedError =>
       new TransferInterruptedError(
@@ -221,19 +248,23 @@ export class FileTransferClient {
   /**
    * Downloads a file to `savePath`: written to `savePath.part`, checked, then renamed. A part
    * left by an interrupted download of the same path is continued rather than fetched again.
+   * Given its notice (the 'file' event, or `Session.files`), the file is fetched from the file
+   * service that holds it; given only its id, from the room's file service.
    */
   async download(
-    fileId: string,
+    file: string | FileNotice,
     savePath: string,
     options: TransferOptions = {},
   ): Promise<FileMeta> {
+    const fileId = typeof file === 'string' ? file : file.fileId;
+    const from = this.#downloadTarget(file);
     const part = `${savePath}.part`;
     let startedOver = false;
     let meter: ProgressMeter | null = null;
     for (let attempt = 0; ;) {
       const held = await sizeOf(part);
       try {
-        const { meta, md5 } = await this.#downloadOnce(fileId, part, held, options, (m) => {
+        const { meta, md5 } = await this.#downloadOnce(from, fileId, part, held, options, (m) => {
           meter ??= new ProgressMeter(m.size, options.onProgress);
           return meter;
         });
@@ -268,6 +299,7 @@ export class FileTransferClient {
 
   /** One connection's worth of a download into `part`, from `held` bytes on. */
   async #downloadOnce(
+    from: { host: string; port: number },
     fileId: string,
     part: string,
     held: number,
@@ -275,7 +307,7 @@ export class FileTransferClient {
     meterFor: (meta: FileMeta) => ProgressMeter,
   ): Promise<{ meta: FileMeta; md5: string }> {
     const hash = await hashOfFile(part, held);
-    const connection = await this.#open(held > 0);
+    const connection = await this.#open(from, held > 0);
     const handle = await open(part, held > 0 ? 'r+' : 'w');
     let pending = Promise.resolve();
     try {
@@ -374,18 +406,25 @@ export class FileTransferClient {
     return token;
   }
 
-  /** Opens a connection; when resuming, a service that cannot be reached counts as a drop. */
-  async #open(resuming: boolean): Promise<ControlConnection> {
+  /**
+   * Opens a connection; when resuming, a service that cannot be reached counts as a drop, and
+   * otherwise it is said plainly: the file (or the room's file service) is unavailable.
+   */
+  async #open(to: { host: string; port: number }, resuming: boolean): Promise<ControlConnection> {
     try {
       return await ControlConnection.open(
-        this.#host,
-        this.#port,
+        to.host,
+        to.port,
         this.#connectTimeoutMs,
         FILES_TO_CLIENT_LIMITS,
+        this.#session.trust,
       );
     } catch (error) {
-      if (!resuming) throw error;
-      throw new TransferInterruptedError((error as Error).message, 0);
+      if (resuming) throw new TransferInterruptedError((error as Error).message, 0);
+      throw new SaporaError(
+        ErrorCode.Unavailable,
+        `file unavailable: the file service at ${to.host}:${to.port} cannot be reached (${(error as Error).message})`,
+      );
     }
   }
 }

@@ -1,35 +1,44 @@
 import { createSocket, Socket } from 'node:dgram';
-import { encodeKeepalive } from '@sapora/protocol';
-import { Session } from '../session';
+import { DEFAULT_PORTS, encodeKeepalive, MediaKind } from '@sapora/protocol';
+import { ResolvedEndpoint, Session } from '../session';
+
+/** Room for a few frames of video, whose fragments arrive in a burst, before the kernel drops. */
+const RECEIVE_BUFFER_BYTES = 2 * 1024 * 1024;
+
+/** Where a media client sends: given by the program, or wherever the session says the room is. */
+export type MediaTarget = { host: string; port: number } | { follow: MediaKind };
 
 /**
  * A client's UDP socket to one media service: bound to any port, it sends a keepalive with the
  * session token at once and then periodically, so the service learns where to answer (behind
- * NAT too) even while this participant sends nothing.
+ * NAT too) even while this participant sends nothing. Following the session, it moves to the
+ * room's new node when the server says the room moved (MEDIA_MOVED, or a rejoin elsewhere).
  */
-const RECEIVE_BUFFER_BYTES = 2 * 1024 * 1024;
-
 export class MediaSocket {
   readonly #session: Session;
-  readonly #host: string;
-  readonly #port: number;
+  readonly #target: MediaTarget;
   readonly #keepaliveMs: number;
   readonly #onDatagram: (bytes: Buffer) => void;
   readonly #onError: (error: Error) => void;
+  readonly #onMoved = (endpoint: ResolvedEndpoint): void => {
+    if ('follow' in this.#target && endpoint.kind === this.#target.follow) this.#aim(endpoint);
+  };
+  #host = '';
+  #port = 0;
   #socket: Socket | null = null;
   #keepalive: NodeJS.Timeout | null = null;
   #sequence = 0;
 
   constructor(
     session: Session,
-    target: { host: string; port: number; keepaliveMs: number },
+    target: MediaTarget,
+    keepaliveMs: number,
     onDatagram: (bytes: Buffer) => void,
     onError: (error: Error) => void,
   ) {
     this.#session = session;
-    this.#host = target.host;
-    this.#port = target.port;
-    this.#keepaliveMs = target.keepaliveMs;
+    this.#target = target;
+    this.#keepaliveMs = keepaliveMs;
     this.#onDatagram = onDatagram;
     this.#onError = onError;
   }
@@ -37,6 +46,11 @@ export class MediaSocket {
   /** The session token while joined: what every datagram to the service carries. */
   get token(): Buffer | undefined {
     return this.#socket === null ? undefined : this.#session.sessionToken;
+  }
+
+  /** Where datagrams go now. */
+  get destination(): { host: string; port: number } {
+    return { host: this.#host, port: this.#port };
   }
 
   /** The stream's next sequence number. */
@@ -47,13 +61,17 @@ export class MediaSocket {
 
   async open(): Promise<void> {
     if (this.#socket !== null) return;
+    const start =
+      'follow' in this.#target ? this.#session.endpoint(this.#target.follow) : this.#target;
+    this.#host = start.host;
+    this.#port = start.port;
     const socket = createSocket(this.#host.includes(':') ? 'udp6' : 'udp4');
     socket.on('message', (bytes: Buffer) => this.#onDatagram(bytes));
     socket.on('error', (error) => this.#onError(error));
     await new Promise<void>((resolve) => socket.bind(0, resolve));
-    // Video bursts a frame's fragments at once; room for a few frames avoids kernel drops.
     socket.setRecvBufferSize(RECEIVE_BUFFER_BYTES);
     this.#socket = socket;
+    this.#session.on('mediaMoved', this.#onMoved);
     this.#sendKeepalive();
     this.#keepalive = setInterval(() => this.#sendKeepalive(), this.#keepaliveMs);
   }
@@ -64,14 +82,37 @@ export class MediaSocket {
 
   /** Safe to call twice. */
   close(): void {
+    this.#session.off('mediaMoved', this.#onMoved);
     if (this.#keepalive !== null) clearInterval(this.#keepalive);
     this.#keepalive = null;
     this.#socket?.close();
     this.#socket = null;
   }
 
+  /** Sends to the new place from now on, and says hello there at once so it answers. */
+  #aim(endpoint: { host: string; port: number }): void {
+    this.#host = endpoint.host;
+    this.#port = endpoint.port;
+    this.#sendKeepalive();
+  }
+
   #sendKeepalive(): void {
     const token = this.token;
     if (token !== undefined) this.send(encodeKeepalive(token, this.#sequence));
   }
+}
+
+/**
+ * A media client's target from its options: a host or port given pins it there (the rest from
+ * the control host and the kind's default port); otherwise it follows the session's endpoint.
+ */
+export function mediaTarget(
+  options: { session: Session; host?: string; port?: number },
+  kind: MediaKind,
+): MediaTarget {
+  if (options.host === undefined && options.port === undefined) return { follow: kind };
+  return {
+    host: options.host ?? options.session.server.host,
+    port: options.port ?? DEFAULT_PORTS[kind],
+  };
 }

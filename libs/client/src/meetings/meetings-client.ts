@@ -8,9 +8,12 @@ import {
   ScheduledMeeting,
 } from '@sapora/protocol';
 import { ControlConnection, ControlFrame } from '../control/control-connection';
+import { ServerTrust } from '../tls/server-trust';
 import { SaporaError } from '../sapora-error';
 
+/** How a MeetingsClient reaches the control service. */
 export interface MeetingsClientOptions {
+  /** The control service's host. */
   host: string;
   /** Control service port; 5000 by default. */
   port?: number;
@@ -18,27 +21,52 @@ export interface MeetingsClientOptions {
   connectTimeoutMs?: number;
   /** How long to wait for each answer before giving up on the connection (default 10000 ms). */
   requestTimeoutMs?: number;
+  /**
+   * How often to send a keepalive while connected (default 10000 ms): the server closes a
+   * connection that has not joined and sends nothing for a while (30 s by default).
+   */
+  keepaliveMs?: number;
+  /** How the server is trusted (see ServerTrust); TLS, first key trusted, by default. */
+  trust?: ServerTrust;
 }
 
+/** A meeting to schedule. */
 export interface NewMeeting {
+  /** The room it takes place in (letters, digits, ".", "_", "-"; case-sensitive). */
   meetingId: string;
+  /** What people see in the schedule. */
   title: string;
   /** ISO 8601 with an offset or Z, e.g. "2026-11-26T10:00:00+01:00". */
   startsAt: string;
+  /** How long it lasts. */
   durationMinutes: number;
   /** Who is scheduling it (this connection has not joined, so the server asks). */
   username: string;
 }
 
+/** What to change in a scheduled meeting; fields left out stay as they are. */
 export interface MeetingChanges {
+  /** A new title. */
   title?: string;
+  /** A new start, ISO 8601 with an offset or Z. */
   startsAt?: string;
+  /** A new duration. */
   durationMinutes?: number;
 }
 
+/** A meeting just scheduled, and the token that alone can change or delete it. */
+export interface CreatedMeeting {
+  /** The meeting as the server keeps it. */
+  meeting: ScheduledMeeting;
+  /** 16 bytes; keep them: only they can change or delete the meeting later. */
+  ownerToken: Buffer;
+}
+
+/** What a MeetingsClient emits. */
 export interface MeetingsClientEvents {
   /** A meeting starts soon (`minutesBefore` > 0) or now (`starting`). */
   reminder: [MeetingReminder];
+  /** The connection to the server ended. */
   closed: [];
 }
 
@@ -60,16 +88,25 @@ export class MeetingsClient extends EventEmitter<MeetingsClientEvents> {
   readonly #connection: ControlConnection;
   readonly #requestTimeoutMs: number;
   readonly #pending: Pending[] = [];
+  readonly #keepalive: NodeJS.Timeout;
   #timer: NodeJS.Timeout | null = null;
   #closedError: Error | null = null;
 
-  private constructor(connection: ControlConnection, requestTimeoutMs: number) {
+  private constructor(
+    connection: ControlConnection,
+    requestTimeoutMs: number,
+    keepaliveMs: number,
+  ) {
     super();
     this.#connection = connection;
     this.#requestTimeoutMs = requestTimeoutMs;
+    this.#keepalive = setInterval(() => connection.send(MessageType.Heartbeat), keepaliveMs);
+    // A client kept only to hear reminders must not keep its program alive by this timer.
+    this.#keepalive.unref();
     connection.on('frame', (frame) => this.#onFrame(frame));
     connection.on('error', (error) => this.#failAll(error));
     connection.on('close', () => {
+      clearInterval(this.#keepalive);
       this.#failAll(
         new SaporaError(ErrorCode.Unspecified, 'connection closed before the server answered'),
       );
@@ -83,8 +120,14 @@ export class MeetingsClient extends EventEmitter<MeetingsClientEvents> {
       options.host,
       options.port ?? DEFAULT_PORTS.control,
       options.connectTimeoutMs ?? 5_000,
+      undefined,
+      options.trust,
     );
-    return new MeetingsClient(connection, options.requestTimeoutMs ?? 10_000);
+    return new MeetingsClient(
+      connection,
+      options.requestTimeoutMs ?? 10_000,
+      options.keepaliveMs ?? 10_000,
+    );
   }
 
   /** Upcoming and running meetings, earliest start first. */
@@ -96,7 +139,7 @@ export class MeetingsClient extends EventEmitter<MeetingsClientEvents> {
   }
 
   /** Schedules a meeting; keep `ownerToken`: only it can change or delete the meeting later. */
-  async create(meeting: NewMeeting): Promise<{ meeting: ScheduledMeeting; ownerToken: Buffer }> {
+  async create(meeting: NewMeeting): Promise<CreatedMeeting> {
     return this.#request(MessageType.MeetingSaved, () =>
       this.#connection.send(MessageType.MeetingCreate, meeting),
     );
@@ -114,6 +157,7 @@ export class MeetingsClient extends EventEmitter<MeetingsClientEvents> {
     return answer.meeting;
   }
 
+  /** Deletes a scheduled meeting (its owner token only); its reminders go too. */
   async delete(meetingId: string, ownerToken: Buffer): Promise<void> {
     await this.#request(MessageType.MeetingDeleted, () =>
       this.#connection.send(MessageType.MeetingDelete, { meetingId, ownerToken }),

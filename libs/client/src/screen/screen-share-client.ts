@@ -1,6 +1,5 @@
 import { EventEmitter } from 'node:events';
 import {
-  DEFAULT_PORTS,
   ErrorCode,
   MessageType,
   SCREEN_FPS,
@@ -10,7 +9,8 @@ import {
 } from '@sapora/protocol';
 import { ControlConnection, ControlFrame } from '../control/control-connection';
 import { SaporaError } from '../sapora-error';
-import { Session } from '../session';
+import { mediaTarget, MediaTarget } from '../media/media-socket';
+import { ResolvedEndpoint, Session } from '../session';
 import { VideoSource } from '../video/video-client';
 
 export type { ScreenState } from '@sapora/protocol';
@@ -21,12 +21,25 @@ export interface ScreenFrame {
   jpeg: Buffer;
   /** The presenter's frame number: gaps are frames this viewer skipped. */
   sequence: number;
+  /** When it arrived (ms since the epoch). */
   receivedAtMs: number;
 }
 
+/** Counts of what a ScreenShareClient did. */
+export interface ScreenShareStats {
+  /** Frames sent (as presenter). */
+  sent: number;
+  /** Frames skipped because the network was behind (as presenter). */
+  skipped: number;
+  /** Frames received (as viewer). */
+  received: number;
+}
+
+/** What a ScreenShareClient emits. */
 export interface ScreenShareEvents {
   /** Who presents now, and why it changed ("started", "stopped", "disconnected", "left"). */
   state: [ScreenState];
+  /** A shared image, as a viewer (the newest: a slow viewer skips, never lags). */
   frame: [ScreenFrame];
   /** A non-fatal refusal from the service, e.g. a frame over its size limit. */
   error: [SaporaError];
@@ -34,10 +47,15 @@ export interface ScreenShareEvents {
   closed: [];
 }
 
+/** How a ScreenShareClient reaches the screen service. */
 export interface ScreenShareClientOptions {
+  /** A joined session: its token opens the share. */
   session: Session;
+  /** Pin the screen service's host (by default the session says where the room's is, and the client follows it when it moves). */
   host?: string;
+  /** Pin the screen service's port (see host). */
   port?: number;
+  /** How long to wait for a connection (5000 ms by default). */
   connectTimeoutMs?: number;
   /**
    * A presenter whose connection holds more than this unsent skips frames (newest wins) rather
@@ -46,9 +64,11 @@ export interface ScreenShareClientOptions {
   maxPendingBytes?: number;
 }
 
+/** What present() may be given. */
 export interface PresentOptions {
   /** Frames to share, taken at `fps` (a screen capture, a test pattern). Without one, call push(). */
   source?: VideoSource;
+  /** Frames per second taken from the source (10 by default). */
   fps?: number;
   /** Each frame as it is sent, for a local preview. */
   onPreview?: (jpeg: Buffer) => void;
@@ -61,8 +81,7 @@ export interface PresentOptions {
  */
 export class ScreenShareClient extends EventEmitter<ScreenShareEvents> {
   readonly #session: Session;
-  readonly #host: string;
-  readonly #port: number;
+  readonly #target: MediaTarget;
   readonly #connectTimeoutMs: number;
   readonly #maxPendingBytes: number;
   readonly #stats = { sent: 0, skipped: 0, received: 0 };
@@ -71,12 +90,17 @@ export class ScreenShareClient extends EventEmitter<ScreenShareEvents> {
   #timer: NodeJS.Timeout | null = null;
   #source: VideoSource | null = null;
   #onPreview: ((jpeg: Buffer) => void) | undefined;
+  /** The role this client holds (to take up again on the room's new node), or null. */
+  #role: ScreenRole | null = null;
+  readonly #onMoved = (endpoint: ResolvedEndpoint): void => {
+    if (endpoint.kind === 'screen' && 'follow' in this.#target && this.#role !== null)
+      void this.#move(this.#role);
+  };
 
   constructor(options: ScreenShareClientOptions) {
     super();
     this.#session = options.session;
-    this.#host = options.host ?? options.session.server.host;
-    this.#port = options.port ?? DEFAULT_PORTS.screen;
+    this.#target = mediaTarget(options, 'screen');
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
     this.#maxPendingBytes = options.maxPendingBytes ?? 512 * 1024;
   }
@@ -87,7 +111,7 @@ export class ScreenShareClient extends EventEmitter<ScreenShareEvents> {
   }
 
   /** Frames sent and skipped (as presenter) and received (as viewer). */
-  get stats(): { sent: number; skipped: number; received: number } {
+  get stats(): ScreenShareStats {
     return { ...this.#stats };
   }
 
@@ -137,6 +161,8 @@ export class ScreenShareClient extends EventEmitter<ScreenShareEvents> {
 
   /** Ends presenting or viewing; the room is told when a presenter stops. */
   async stop(): Promise<void> {
+    this.#role = null;
+    this.#session.off('mediaMoved', this.#onMoved);
     if (this.#timer !== null) clearInterval(this.#timer);
     this.#timer = null;
     this.#source?.close?.();
@@ -149,6 +175,31 @@ export class ScreenShareClient extends EventEmitter<ScreenShareEvents> {
     await closed;
   }
 
+  /**
+   * The room's screen service moved (its node failed or drains): leave the old one, then take
+   * up the same role on the new one; a presenter's frames go on from its source or push().
+   */
+  async #move(role: ScreenRole): Promise<void> {
+    const old = this.#connection;
+    this.#connection = null;
+    if (old !== null && !old.closed) {
+      const closed = new Promise<void>((resolve) => old.once('close', resolve));
+      old.end();
+      await closed;
+    }
+    try {
+      await this.#open(role);
+    } catch (error) {
+      if (this.listenerCount('error') > 0)
+        this.emit(
+          'error',
+          error instanceof SaporaError
+            ? error
+            : new SaporaError(ErrorCode.Unavailable, (error as Error).message),
+        );
+    }
+  }
+
   async #open(role: ScreenRole): Promise<ScreenState> {
     if (this.#connection !== null && !this.#connection.closed)
       throw new Error('this screen share client is already presenting or viewing');
@@ -158,12 +209,17 @@ export class ScreenShareClient extends EventEmitter<ScreenShareEvents> {
         ErrorCode.NotJoined,
         'join a meeting before sharing or viewing a screen',
       );
+    const to = 'follow' in this.#target ? this.#session.endpoint('screen') : this.#target;
     const connection = await ControlConnection.open(
-      this.#host,
-      this.#port,
+      to.host,
+      to.port,
       this.#connectTimeoutMs,
       SCREEN_TO_CLIENT_LIMITS,
+      this.#session.trust,
     );
+    this.#role = role;
+    this.#session.off('mediaMoved', this.#onMoved);
+    this.#session.on('mediaMoved', this.#onMoved);
     this.#connection = connection;
     return new Promise<ScreenState>((resolve, reject) => {
       let opened = false;
@@ -190,18 +246,22 @@ export class ScreenShareClient extends EventEmitter<ScreenShareEvents> {
           );
           if (!opened) {
             opened = true;
+            // Refused: this client may open again at once, while this connection winds down.
+            this.#connection = null;
             connection.end();
             reject(error);
           } else if (this.listenerCount('error') > 0) this.emit('error', error);
         }
       });
       connection.on('close', () => {
-        if (this.#timer !== null) clearInterval(this.#timer);
-        this.#timer = null;
         if (!opened) {
           opened = true;
           reject(new Error('the screen service closed the connection'));
         }
+        // A move, or a refused connection closing late, must not end the share opened after it.
+        if (this.#connection !== connection) return;
+        if (this.#timer !== null) clearInterval(this.#timer);
+        this.#timer = null;
         this.emit('closed');
       });
       connection.send(MessageType.ScreenOpen, { sessionToken: token, role });

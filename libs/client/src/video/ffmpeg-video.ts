@@ -10,9 +10,13 @@ import {
 import { JpegStreamSplitter } from './jpeg-stream-splitter';
 import { VideoSource } from './video-client';
 
+/** How an FfmpegVideoSource captures and encodes. */
 export interface CameraOptions {
+  /** Frame width (640 by default). */
   width?: number;
+  /** Frame height (480 by default). */
   height?: number;
+  /** Frames per second (15 by default). */
   fps?: number;
   /** JPEG quality 1-100, the seed's scale (55 by default). */
   quality?: number;
@@ -68,6 +72,7 @@ export class FfmpegVideoSource implements VideoSource {
     this.#process.on('error', (error) => (this.#error += error.message));
   }
 
+  /** A V4L2 camera (Linux), e.g. /dev/video0. */
   static camera(device = '/dev/video0', options: CameraOptions = {}): FfmpegVideoSource {
     return new FfmpegVideoSource(['-f', 'v4l2', '-i', device], options);
   }
@@ -103,16 +108,19 @@ export class FfmpegVideoSource implements VideoSource {
     );
   }
 
+  /** What ffmpeg said when it failed ("" while all is well). */
   get error(): string {
     return this.#error.trim();
   }
 
+  /** The newest frame not yet taken, or null. */
   next(): Buffer | null {
     const frame = this.#latest;
     this.#latest = null;
     return frame;
   }
 
+  /** Stops ffmpeg. */
   close(): void {
     this.#process.kill('SIGTERM');
   }

@@ -5,46 +5,78 @@ import {
   DatagramKind,
   decodeMediaDatagram,
   decodeVideoFragment,
-  DEFAULT_PORTS,
   encodeVideoFragment,
   encodeVideoPrefs,
+  MAX_DATAGRAM_PAYLOAD,
+  MAX_VIDEO_DATAGRAM_BYTES,
+  MIN_VIDEO_DATAGRAM_BYTES,
   participantIdFromBytes,
   participantIdToBytes,
   VIDEO_FPS,
+  videoPieceBytes,
 } from '@sapora/protocol';
-import { MediaSocket } from '../media/media-socket';
+import { MediaSocket, mediaTarget } from '../media/media-socket';
 import { Session } from '../session';
 
 /** Where outgoing video comes from: one JPEG per call, or null when there is no new frame. */
 export interface VideoSource {
+  /** The newest JPEG frame to send, or null when none is ready. */
   next(): Buffer | null;
+  /** Called when streaming stops. */
   close?(): void;
 }
 
+/** A frame from someone in the room, whole. */
 export interface ReceivedVideoFrame {
+  /** Who sent it. */
   participantId: string;
   /** The sender's name from the room's participant list ('' if not known yet). */
   username: string;
+  /** The sender's frame number: it only grows. */
   frameId: number;
+  /** The JPEG, byte for byte as sent. */
   jpeg: Buffer;
 }
 
+/** How a VideoClient reaches the video service. */
 export interface VideoClientOptions {
+  /** A joined session: its token opens the stream. */
   session: Session;
+  /** Pin the video service's host (by default the session says where the room's relay is, and follows it when it moves). */
   host?: string;
+  /** Pin the video service's port (see host). */
   port?: number;
   /** A frame whose fragments do not all arrive within this long is dropped (400 ms by default). */
   reassemblyTimeoutMs?: number;
+  /** How often to tell the relay where we are when not sending (1000 ms by default). */
   keepaliveMs?: number;
 }
 
+/** Counts of what a VideoClient did. */
+export interface VideoClientStats {
+  /** Frames sent. */
+  framesSent: number;
+  /** Datagrams those frames took. */
+  datagramsSent: number;
+  /** Frames received whole. */
+  framesReceived: number;
+  /** Datagrams received that were not valid video. */
+  malformed: number;
+  /** Frames dropped because a piece never came in time. */
+  dropped: number;
+}
+
+/** What a VideoClient emits. */
 export interface VideoClientEvents {
+  /** A whole frame from someone in the room (never one older than the last from them). */
   frame: [ReceivedVideoFrame];
+  /** A socket error (only emitted when someone listens). */
   error: [Error];
 }
 
 /**
- * A participant's video: sends JPEG frames cut into datagram-sized fragments, and puts the
+ * A participant's video: sends JPEG frames cut into fragments of the size the server announced
+ * (never a guess: 1200 bytes when it did not say), and puts the
  * room's frames back together per sender, in order, dropping the incomplete.
  */
 export class VideoClient extends EventEmitter<VideoClientEvents> {
@@ -64,11 +96,8 @@ export class VideoClient extends EventEmitter<VideoClientEvents> {
     this.#reassemblyTimeoutMs = options.reassemblyTimeoutMs ?? 400;
     this.#socket = new MediaSocket(
       options.session,
-      {
-        host: options.host ?? options.session.server.host,
-        port: options.port ?? DEFAULT_PORTS.video,
-        keepaliveMs: options.keepaliveMs ?? 1_000,
-      },
+      mediaTarget(options, 'video'),
+      options.keepaliveMs ?? 1_000,
       (bytes) => this.#onDatagram(bytes),
       (error) => {
         if (this.listenerCount('error') > 0) this.emit('error', error);
@@ -76,20 +105,25 @@ export class VideoClient extends EventEmitter<VideoClientEvents> {
     );
   }
 
-  get stats(): {
-    framesSent: number;
-    datagramsSent: number;
-    framesReceived: number;
-    malformed: number;
-    dropped: number;
-  } {
+  /** What it sent and received. */
+  get stats(): VideoClientStats {
     let dropped = 0;
     for (const reassembler of this.#reassemblers.values()) dropped += reassembler.stats.dropped;
     return { ...this.#stats, dropped };
   }
 
+  /** Opens the socket and says hello to the relay; frames start arriving. */
   async start(): Promise<void> {
     await this.#socket.open();
+  }
+
+  /**
+   * The largest datagram frames are cut to, header included: what the server announced when
+   * the session joined (JoinReply.video_datagram_bytes), 1200 when it did not say.
+   */
+  get datagramBytes(): number {
+    const announced = this.#session.joinInfo?.videoDatagramBytes || MAX_DATAGRAM_PAYLOAD;
+    return Math.min(MAX_VIDEO_DATAGRAM_BYTES, Math.max(MIN_VIDEO_DATAGRAM_BYTES, announced));
   }
 
   /** Sends one JPEG frame now (for tools that push their own frames). */
@@ -97,7 +131,8 @@ export class VideoClient extends EventEmitter<VideoClientEvents> {
     const token = this.#socket.token;
     if (token === undefined) return;
     const timestamp = Math.floor(performance.now());
-    for (const piece of this.#fragmenter.fragment(jpeg)) {
+    const maxPiece = videoPieceBytes(this.datagramBytes);
+    for (const piece of this.#fragmenter.fragment(jpeg, maxPiece)) {
       this.#socket.send(encodeVideoFragment(token, this.#socket.nextSequence(), timestamp, piece));
       this.#stats.datagramsSent++;
     }
@@ -114,6 +149,7 @@ export class VideoClient extends EventEmitter<VideoClientEvents> {
     }, 1000 / fps);
   }
 
+  /** Stops sending from the source. */
   stopStreaming(): void {
     if (this.#sendTimer !== null) clearInterval(this.#sendTimer);
     this.#sendTimer = null;
@@ -131,6 +167,7 @@ export class VideoClient extends EventEmitter<VideoClientEvents> {
     this.#socket.send(encodeVideoPrefs(token, this.#socket.nextSequence(), ids));
   }
 
+  /** Stops everything and closes the socket. */
   close(): void {
     this.stopStreaming();
     this.#socket.close();

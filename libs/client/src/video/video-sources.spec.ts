@@ -1,3 +1,4 @@
+import { waitFor } from '@sapora/testing';
 import { FfmpegVideoSource } from './ffmpeg-video';
 import { JpegStreamSplitter } from './jpeg-stream-splitter';
 
@@ -32,12 +33,16 @@ describe('FfmpegVideoSource', () => {
   it('gives real JPEG frames of ffmpeg’s test picture', async () => {
     const source = FfmpegVideoSource.testPicture({ width: 320, height: 240, fps: 15 });
     const frames: Buffer[] = [];
-    const deadline = Date.now() + 10_000;
-    while (frames.length < 5 && Date.now() < deadline) {
-      const frame = source.next();
-      if (frame === null) await new Promise((resolve) => setTimeout(resolve, 20));
-      else frames.push(frame);
-    }
+    await waitFor(
+      () => {
+        for (let frame = source.next(); frame !== null; frame = source.next()) {
+          frames.push(frame);
+          if (frames.length === 5) return true;
+        }
+        return source.error !== '' && source.error;
+      },
+      { timeoutMs: 20_000, what: '5 frames from ffmpeg' },
+    );
     source.close();
     expect(source.error).toBe('');
     expect(frames).toHaveLength(5);
@@ -46,5 +51,5 @@ describe('FfmpegVideoSource', () => {
       expect(frame.readUInt16BE(frame.length - 2)).toBe(0xffd9);
       expect(frame.length).toBeGreaterThan(2_000);
     }
-  }, 15_000);
+  }, 30_000);
 });

@@ -13,25 +13,41 @@ export interface StoredChatMessage {
   text: string;
   sentAtMs: number;
   private: boolean;
+  /** Written by the server about the meeting (a host action); from and fromId are ''. */
+  system?: boolean;
+}
+
+/**
+ * Appends and trims in one script: one command and one write to Redis per message, where a
+ * MULTI/RPUSH/LTRIM/EXEC was four (the chat benchmark's profile showed them costing a fifth of
+ * what delivering the message to 50 people did).
+ */
+const APPEND_LUA = `
+redis.call('RPUSH', KEYS[1], ARGV[1])
+redis.call('LTRIM', KEYS[1], -tonumber(ARGV[2]), -1)
+return 1`;
+
+interface ScriptedRedis extends Redis {
+  saporaChatAppend(key: string, message: string, length: number): Promise<number>;
 }
 
 /** The last CHAT_HISTORY_LENGTH messages of each room. */
 export class ChatHistory {
-  readonly #redis: Redis;
+  readonly #redis: ScriptedRedis;
   readonly #length: number;
 
   constructor(redis: Redis, length = CHAT_HISTORY_LENGTH) {
-    this.#redis = redis;
+    redis.defineCommand('saporaChatAppend', { numberOfKeys: 1, lua: APPEND_LUA });
+    this.#redis = redis as ScriptedRedis;
     this.#length = length;
   }
 
   async append(meetingId: string, message: StoredChatMessage): Promise<void> {
-    const key = RedisKeys.roomChat(meetingId);
-    await this.#redis
-      .multi()
-      .rpush(key, JSON.stringify(message))
-      .ltrim(key, -this.#length, -1)
-      .exec();
+    await this.#redis.saporaChatAppend(
+      RedisKeys.roomChat(meetingId),
+      JSON.stringify(message),
+      this.#length,
+    );
   }
 
   /** What one participant may see, oldest first: everything public, and private messages they are an end of. */

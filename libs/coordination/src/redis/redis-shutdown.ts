@@ -2,17 +2,24 @@ import { OnApplicationShutdown } from '@nestjs/common';
 import { Redis } from 'ioredis';
 
 /**
- * Quits a service's Redis connection in Nest's last shutdown phase, after every provider that
- * used it has stopped (those stop in beforeApplicationShutdown).
+ * Quits a service's Redis connections in Nest's last shutdown phase, after every provider that
+ * used them has stopped (those stop in earlier phases).
  */
 export class RedisShutdown implements OnApplicationShutdown {
-  readonly #redis: Redis;
+  readonly #connections: Redis[];
 
-  constructor(redis: Redis) {
-    this.#redis = redis;
+  constructor(connections: Redis[]) {
+    this.#connections = connections;
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.#redis.quit();
+    // A connection that is down has nothing to flush: disconnect it rather than wait on QUIT.
+    await Promise.all(
+      this.#connections.map(async (redis) => {
+        if (redis.status === 'end') return;
+        if (redis.status !== 'ready') redis.disconnect();
+        else await redis.quit().catch(() => redis.disconnect());
+      }),
+    );
   }
 }

@@ -1,12 +1,19 @@
 /** What Redis keeps about one member of a room (RedisKeys.roomMembers). */
 export interface MemberRecord {
   participantId: string;
+  /** As shown: the typed name after NFKC (normaliseUsername). */
   username: string;
+  /** The name's comparison key (normaliseUsername), unique in the room; what a leave frees. */
+  nameKey: string;
   meetingId: string;
   ip: string;
   joinedAtMs: number;
   muted: boolean;
   presenting: boolean;
+  /** The host's name when the host muted them (cleared when they unmute); absent otherwise. */
+  mutedBy?: string;
+  /** Joined to record the meeting: everyone's list shows it. */
+  recording?: boolean;
   /** Session token, hex; never sent to other participants. */
   token: string;
 }
@@ -16,4 +23,8 @@ export type SessionRecord = MemberRecord;
 
 export type JoinOutcome =
   | { ok: true; member: MemberRecord; resumed: boolean }
-  | { ok: false; reason: 'USERNAME_TAKEN' | 'WRONG_PASSCODE' | 'SESSION_EXPIRED' };
+  | {
+      ok: false;
+      reason: 'USERNAME_TAKEN' | 'WRONG_PASSCODE' | 'SESSION_EXPIRED' | 'ROOM_LOCKED' | 'REMOVED';
+    }
+  | { ok: false; reason: 'NO_CAPACITY'; kind: string };

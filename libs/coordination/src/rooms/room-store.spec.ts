@@ -1,8 +1,13 @@
-import { startRedis, TestRedis } from '@sapora/testing';
+import { usernameKey } from '@sapora/protocol';
+import { startRedis, TestRedis, waitFor } from '@sapora/testing';
 import Redis from 'ioredis';
 import { ChatHistory, StoredChatMessage } from '../chat/chat-history';
-import { RedisKeys } from '../keys/redis-keys';
+import { deadlineMember, RedisKeys } from '../keys/redis-keys';
+import { MemberRecord } from './room-records';
 import { RoomStore } from './room-store';
+
+/** Long enough that no session here ends by itself, however slow the machine. */
+const IDLE_MS = 60_000;
 
 describe('RoomStore and ChatHistory on a real Redis', () => {
   let server: TestRedis;
@@ -12,7 +17,7 @@ describe('RoomStore and ChatHistory on a real Redis', () => {
   beforeAll(async () => {
     server = await startRedis();
     redis = new Redis(server.url);
-    store = new RoomStore(redis, 1_000);
+    store = new RoomStore(redis, IDLE_MS);
   });
 
   afterAll(async () => {
@@ -21,7 +26,14 @@ describe('RoomStore and ChatHistory on a real Redis', () => {
   });
 
   const join = (username: string, meetingId: string, passcode = '', resumeToken = '') =>
-    store.join({ username, meetingId, passcode, ip: '127.0.0.1', resumeToken });
+    store.join({
+      username,
+      nameKey: usernameKey(username),
+      meetingId,
+      passcode,
+      ip: '127.0.0.1',
+      resumeToken,
+    });
 
   it('keeps names unique per room, case-insensitively, and frees a name on leave', async () => {
     const ann = await join('Ann', 'r1');
@@ -30,7 +42,9 @@ describe('RoomStore and ChatHistory on a real Redis', () => {
     expect((await join('ann', 'r2')).ok).toBe(true);
     if (!ann.ok) throw new Error('unreachable');
     expect(ann.member.token).toMatch(/^[0-9a-f]{32}$/);
-    expect(await redis.pttl(RedisKeys.session(ann.member.token))).toBeGreaterThan(900);
+    const ttl = await redis.pttl(RedisKeys.session(ann.member.token));
+    expect(ttl).toBeGreaterThan(IDLE_MS - 10_000);
+    expect(ttl).toBeLessThanOrEqual(IDLE_MS);
 
     const left = await store.leave('r1', ann.member.participantId);
     expect(left?.username).toBe('Ann');
@@ -72,14 +86,31 @@ describe('RoomStore and ChatHistory on a real Redis', () => {
     const quiet = await join('Quiet', 'sweep');
     const busy = await join('Busy', 'sweep');
     if (!quiet.ok || !busy.ok) throw new Error('join failed');
-    await new Promise((resolve) => setTimeout(resolve, 600));
-    expect(await store.renew(busy.member)).toBe(true);
-    const firstSweep = await store.expire(Date.now() + 500);
+    const deadline = async (member: MemberRecord): Promise<number> =>
+      Number(
+        await redis.zscore(
+          RedisKeys.sessionDeadlines,
+          deadlineMember(member.meetingId, member.participantId),
+        ),
+      );
+    const quietDeadline = await deadline(quiet.member);
+    // Busy heartbeats; renewed within the same millisecond as the joins its deadline would not
+    // move past Quiet's, so it renews until it has.
+    await waitFor(
+      async () => {
+        expect(await store.renew(busy.member)).toBe(true);
+        return (await deadline(busy.member)) > quietDeadline;
+      },
+      { intervalMs: 1, what: "Busy's deadline to pass Quiet's" },
+    );
+    // A sweep at Quiet's deadline.
+    const firstSweep = await store.expire(quietDeadline);
     expect(firstSweep.map((m) => m.username)).toEqual(['Quiet']);
-    expect(await store.expire(Date.now() + 500)).toEqual([]);
+    expect(await store.expire(quietDeadline)).toEqual([]);
     expect((await store.members('sweep')).map((m) => m.username)).toEqual(['Busy']);
 
-    expect((await store.expire(Date.now() + 2_000)).map((m) => m.username)).toEqual(['Busy']);
+    const busyDeadline = await deadline(busy.member);
+    expect((await store.expire(busyDeadline)).map((m) => m.username)).toEqual(['Busy']);
     expect(await store.renew(busy.member)).toBe(false);
     expect(await redis.exists(RedisKeys.roomMembers('sweep'), RedisKeys.roomNames('sweep'))).toBe(
       0,
@@ -122,5 +153,65 @@ describe('RoomStore and ChatHistory on a real Redis', () => {
       'm6',
       'm7',
     ]);
+  });
+
+  it('never brings back a member that left: flag changes racing leaves leave no key without a TTL', async () => {
+    const rounds = 200;
+    for (let i = 0; i < rounds; i++) {
+      const meetingId = `race-${i % 7}`;
+      const host = await join(`host${i}`, meetingId, 'secret');
+      const guest = await join(`guest${i}`, meetingId, 'secret');
+      if (!host.ok || !guest.ok) throw new Error(`round ${i}: join failed`);
+      // The presenter stops sharing (or mutes) exactly as they leave, in every interleaving.
+      const update = (member: typeof host.member, patch: object) =>
+        store.updateMember(member.meetingId, member.participantId, patch);
+      const order = i % 3;
+      await Promise.all(
+        order === 0
+          ? [
+              update(guest.member, { presenting: false }),
+              store.leave(meetingId, guest.member.participantId),
+            ]
+          : order === 1
+            ? [
+                store.leave(meetingId, guest.member.participantId),
+                update(guest.member, { muted: true }),
+              ]
+            : [
+                update(guest.member, { presenting: true }),
+                store.leave(meetingId, guest.member.participantId),
+                update(guest.member, { presenting: false }),
+              ],
+      );
+      await Promise.all([
+        update(host.member, { muted: true }),
+        store.leave(meetingId, host.member.participantId),
+      ]);
+    }
+    // Every room is empty again: nothing of Sapora's may remain that would never expire.
+    const keys: string[] = [];
+    for await (const batch of redis.scanStream({ match: 'sapora:*', count: 500 }))
+      keys.push(...(batch as string[]));
+    const forever = [];
+    for (const key of keys) if ((await redis.pttl(key)) === -1) forever.push(key);
+    expect(
+      forever.filter(
+        (key) => key.startsWith('sapora:room:race-') || key.startsWith('sapora:session:'),
+      ),
+    ).toEqual([]);
+    expect(await store.members('race-0')).toEqual([]);
+    // The room's passcode went with its last member, and a newcomer sets it afresh.
+    expect((await join('newcomer', 'race-0', 'other')).ok).toBe(true);
+  });
+
+  it('changes nothing for a member who has left, and says so', async () => {
+    const gone = await join('Gone', 'flags');
+    if (!gone.ok) throw new Error('join failed');
+    await store.leave('flags', gone.member.participantId);
+    expect(
+      await store.updateMember('flags', gone.member.participantId, { muted: true }),
+    ).toBeNull();
+    expect(await redis.exists(RedisKeys.session(gone.member.token))).toBe(0);
+    expect(await redis.hlen(RedisKeys.roomMembers('flags'))).toBe(0);
   });
 });

@@ -1,24 +1,48 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { SESSION_TOKEN_BYTES } from '@sapora/protocol';
+import { MEDIA_KINDS, SESSION_TOKEN_BYTES } from '@sapora/protocol';
 import { deadlineMember, parseDeadlineMember, RedisKeys } from '../keys/redis-keys';
 import { JoinOutcome, MemberRecord, SessionRecord } from './room-records';
 
 // Join, atomically: the first member of an empty room sets its passcode; later members must
-// match it; HSETNX on the lower-cased name keeps usernames unique per room.
+// match it; HSETNX on the name's key (normalised once, before this) keeps names unique per room;
+// each media node the newcomer needs must have room for one more participant (its rooms'
+// members counted here, in the same step as the member is added, so no capacity is exceeded).
+// Running a meeting (joinRefusal in @sapora/protocol's room rules): a locked room or a banned
+// name refuses a newcomer, never the meeting's owner; the first member, or the owner, is host.
 const JOIN_LUA = `
 local session, deadlines, rooms, members, names, passcode = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local state, bans, hands = KEYS[7], KEYS[8], KEYS[9]
 local token, pid, nameKey, record, passHash, ttl, deadline, meetingId, dmember =
   ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9]
+local nodePrefix, roomsSuffix, roomPrefix, membersSuffix = ARGV[10], ARGV[11], ARGV[12], ARGV[13]
+local owner, now = ARGV[14] == '1', tonumber(ARGV[15])
+for i = 16, #ARGV, 3 do
+  local kind, nodeId, capacity = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
+  local participants = 0
+  for _, room in ipairs(redis.call('SMEMBERS', nodePrefix .. nodeId .. roomsSuffix)) do
+    participants = participants + redis.call('HLEN', roomPrefix .. room .. membersSuffix)
+  end
+  if participants + 1 > capacity then return 'NO_CAPACITY ' .. kind end
+end
 if redis.call('HLEN', members) == 0 then
-  redis.call('DEL', names, passcode)
+  redis.call('DEL', names, passcode, state, hands)
   if passHash ~= '' then redis.call('SET', passcode, passHash) end
 else
   local current = redis.call('GET', passcode)
   if current and current ~= passHash then return 'WRONG_PASSCODE' end
+  if not owner then
+    local banned = tonumber(redis.call('HGET', bans, nameKey) or '0')
+    if banned > now then return 'REMOVED' end
+    if redis.call('HGET', state, 'locked') == '1' then return 'ROOM_LOCKED' end
+  end
 end
 if redis.call('HSETNX', names, nameKey, pid) == 0 then return 'USERNAME_TAKEN' end
 redis.call('HSET', members, pid, record)
+local host = redis.call('HGET', state, 'host')
+if owner or not host or redis.call('HEXISTS', members, host) == 0 then
+  redis.call('HSET', state, 'host', pid)
+end
 redis.call('SET', session, record, 'PX', ttl)
 redis.call('ZADD', deadlines, deadline, dmember)
 redis.call('SADD', rooms, meetingId)
@@ -27,9 +51,11 @@ return 'OK'
 
 // Leave, atomically and at most once: returns the removed member's record, or nil if it was
 // already gone. With a cutoff (the sweeper's "now"), a member whose deadline was pushed past
-// it by a heartbeat in the meantime is kept. The last member out closes the room.
+// it by a heartbeat in the meantime is kept. The last member out closes the room. A host who
+// leaves hands the role to the longest present (hostAfterLeave in the room rules).
 const LEAVE_LUA = `
 local deadlines, rooms, members, names, passcode, chat = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local state, hands = KEYS[7], KEYS[8]
 local pid, dmember, cutoff, meetingId, sessionPrefix = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 if cutoff ~= '' then
   local score = redis.call('ZSCORE', deadlines, dmember)
@@ -40,13 +66,30 @@ redis.call('ZREM', deadlines, dmember)
 if not record then return nil end
 local member = cjson.decode(record)
 redis.call('HDEL', members, pid)
-if redis.call('HGET', names, string.lower(member.username)) == pid then
-  redis.call('HDEL', names, string.lower(member.username))
+-- The key stored at join, never recomputed here: Lua's lower() knows ASCII only.
+local nameKey = member.nameKey or string.lower(member.username)
+if redis.call('HGET', names, nameKey) == pid then
+  redis.call('HDEL', names, nameKey)
 end
 redis.call('DEL', sessionPrefix .. member.token)
+redis.call('ZREM', hands, pid)
 if redis.call('HLEN', members) == 0 then
-  redis.call('DEL', members, names, passcode, chat)
+  redis.call('DEL', members, names, passcode, chat, state, hands)
   redis.call('SREM', rooms, meetingId)
+  -- Its media nodes let it go at their next renewal, seeing the lease gone.
+  local roomPrefix, leaseInfix, placementSuffix = ARGV[6], ARGV[7], ARGV[8]
+  redis.call('DEL', roomPrefix .. meetingId .. placementSuffix)
+  for i = 9, #ARGV do redis.call('DEL', roomPrefix .. meetingId .. leaseInfix .. ARGV[i]) end
+elseif redis.call('HGET', state, 'host') == pid then
+  local best, bestJoined, bestId = nil, nil, nil
+  for _, json in ipairs(redis.call('HVALS', members)) do
+    local other = cjson.decode(json)
+    local joined = tonumber(other.joinedAtMs)
+    if best == nil or joined < bestJoined or (joined == bestJoined and other.participantId < bestId) then
+      best, bestJoined, bestId = other, joined, other.participantId
+    end
+  end
+  redis.call('HSET', state, 'host', bestId)
 end
 return record
 `;
@@ -58,19 +101,59 @@ redis.call('ZADD', KEYS[2], 'XX', ARGV[2], ARGV[3])
 return 1
 `;
 
+// Change a member's flags, atomically and only while it is a member with a live session: a
+// change racing a leave must never bring the member (or a session without a TTL) back.
+const UPDATE_MEMBER_LUA = `
+local members, pid, patch, sessionPrefix = KEYS[1], ARGV[1], ARGV[2], ARGV[3]
+local record = redis.call('HGET', members, pid)
+if not record then return nil end
+local member = cjson.decode(record)
+local session = sessionPrefix .. member.token
+if redis.call('EXISTS', session) == 0 then return nil end
+for field, value in pairs(cjson.decode(patch)) do member[field] = value end
+local updated = cjson.encode(member)
+redis.call('HSET', members, pid, updated)
+redis.call('SET', session, updated, 'KEEPTTL')
+return updated
+`;
+
 interface ScriptedRedis extends Redis {
   saporaJoin(...args: (string | number)[]): Promise<string>;
   saporaLeave(...args: (string | number)[]): Promise<string | null>;
   saporaRenew(...args: (string | number)[]): Promise<number>;
+  saporaUpdateMember(...args: (string | number)[]): Promise<string | null>;
 }
 
+/** A media node the newcomer will use, which must have room for one more participant. */
+export interface CapacityCheck {
+  kind: string;
+  nodeId: string;
+  capacity: number;
+}
+
+const CAPACITY_KEY_PARTS = [
+  RedisKeys.node(''),
+  RedisKeys.nodeRooms('\0').split('\0')[1],
+  RedisKeys.roomMembers('\0').split('\0')[0],
+  RedisKeys.roomMembers('\0').split('\0')[1],
+];
+
 export interface JoinParams {
+  /** The display name, normalised (normaliseUsername) before it gets here. */
   username: string;
+  /** Its comparison key (normaliseUsername): unique per room. */
+  nameKey: string;
   meetingId: string;
   passcode: string;
   ip: string;
   /** Hex token of a session to resume, or '' to start a new one. */
   resumeToken: string;
+  /** Media nodes the newcomer needs (not checked on a resume: a resumed member already counts). */
+  capacity?: CapacityCheck[];
+  /** Proved the scheduled meeting's owner token: joins as host, past a lock or a ban. */
+  owner?: boolean;
+  /** Joins to record the meeting. */
+  recording?: boolean;
 }
 
 export function hashPasscode(passcode: string): string {
@@ -87,9 +170,10 @@ export class RoomStore {
   readonly #sessionPrefix = RedisKeys.session('');
 
   constructor(redis: Redis, idleTimeoutMs: number) {
-    redis.defineCommand('saporaJoin', { numberOfKeys: 6, lua: JOIN_LUA });
-    redis.defineCommand('saporaLeave', { numberOfKeys: 6, lua: LEAVE_LUA });
+    redis.defineCommand('saporaJoin', { numberOfKeys: 9, lua: JOIN_LUA });
+    redis.defineCommand('saporaLeave', { numberOfKeys: 8, lua: LEAVE_LUA });
     redis.defineCommand('saporaRenew', { numberOfKeys: 2, lua: RENEW_LUA });
+    redis.defineCommand('saporaUpdateMember', { numberOfKeys: 1, lua: UPDATE_MEMBER_LUA });
     this.#redis = redis as ScriptedRedis;
     this.#idleTimeoutMs = idleTimeoutMs;
   }
@@ -100,11 +184,13 @@ export class RoomStore {
     const member: MemberRecord = {
       participantId: randomUUID(),
       username: params.username,
+      nameKey: params.nameKey,
       meetingId: params.meetingId,
       ip: params.ip,
       joinedAtMs: Date.now(),
       muted: false,
       presenting: false,
+      ...(params.recording === true ? { recording: true } : {}),
       token,
     };
     const { meetingId } = params;
@@ -115,18 +201,30 @@ export class RoomStore {
       RedisKeys.roomMembers(meetingId),
       RedisKeys.roomNames(meetingId),
       RedisKeys.roomPasscode(meetingId),
+      RedisKeys.roomState(meetingId),
+      RedisKeys.roomBans(meetingId),
+      RedisKeys.roomHands(meetingId),
       token,
       member.participantId,
-      params.username.toLowerCase(),
+      params.nameKey,
       JSON.stringify(member),
       hashPasscode(params.passcode),
       this.#idleTimeoutMs,
       Date.now() + this.#idleTimeoutMs,
       meetingId,
       deadlineMember(meetingId, member.participantId),
+      ...CAPACITY_KEY_PARTS,
+      params.owner === true ? '1' : '0',
+      Date.now(),
+      ...(params.capacity ?? []).flatMap((check) => [check.kind, check.nodeId, check.capacity]),
     );
     if (result === 'OK') return { ok: true, member, resumed: false };
-    return { ok: false, reason: result as 'USERNAME_TAKEN' | 'WRONG_PASSCODE' };
+    if (result.startsWith('NO_CAPACITY '))
+      return { ok: false, reason: 'NO_CAPACITY', kind: result.slice('NO_CAPACITY '.length) };
+    return {
+      ok: false,
+      reason: result as 'USERNAME_TAKEN' | 'WRONG_PASSCODE' | 'ROOM_LOCKED' | 'REMOVED',
+    };
   }
 
   async #resume(params: JoinParams): Promise<JoinOutcome> {
@@ -134,7 +232,7 @@ export class RoomStore {
     const matches =
       session !== null &&
       session.meetingId === params.meetingId &&
-      session.username.toLowerCase() === params.username.toLowerCase();
+      (session.nameKey ?? session.username.toLowerCase()) === params.nameKey;
     if (!matches || !(await this.renew(session))) return { ok: false, reason: 'SESSION_EXPIRED' };
     return { ok: true, member: session, resumed: true };
   }
@@ -166,11 +264,17 @@ export class RoomStore {
       RedisKeys.roomNames(meetingId),
       RedisKeys.roomPasscode(meetingId),
       RedisKeys.roomChat(meetingId),
+      RedisKeys.roomState(meetingId),
+      RedisKeys.roomHands(meetingId),
       participantId,
       deadlineMember(meetingId, participantId),
       cutoffMs === undefined ? '' : String(cutoffMs),
       meetingId,
       this.#sessionPrefix,
+      RedisKeys.roomMembers('\0').split('\0')[0],
+      RedisKeys.roomLease('\0', '\0').split('\0')[1],
+      RedisKeys.roomPlacement('\0').split('\0')[1],
+      ...MEDIA_KINDS,
     );
     return record === null ? null : (JSON.parse(record) as MemberRecord);
   }
@@ -199,25 +303,29 @@ export class RoomStore {
       .sort((a, b) => a.joinedAtMs - b.joinedAtMs);
   }
 
+  async memberCount(meetingId: string): Promise<number> {
+    return this.#redis.hlen(RedisKeys.roomMembers(meetingId));
+  }
+
   async rooms(): Promise<string[]> {
     return this.#redis.smembers(RedisKeys.rooms);
   }
 
-  /** Changes a live member's flags (mute, presenting); returns the new record or null. */
+  /**
+   * Changes a live member's flags (mute, presenting); returns the new record, or null when it is
+   * no longer a member (it left meanwhile): then nothing is written.
+   */
   async updateMember(
     meetingId: string,
     participantId: string,
-    patch: Partial<Pick<MemberRecord, 'muted' | 'presenting'>>,
+    patch: Partial<Pick<MemberRecord, 'muted' | 'presenting' | 'mutedBy'>>,
   ): Promise<MemberRecord | null> {
-    const json = await this.#redis.hget(RedisKeys.roomMembers(meetingId), participantId);
-    if (json === null) return null;
-    const member = { ...(JSON.parse(json) as MemberRecord), ...patch };
-    const record = JSON.stringify(member);
-    await this.#redis
-      .multi()
-      .hset(RedisKeys.roomMembers(meetingId), participantId, record)
-      .set(RedisKeys.session(member.token), record, 'KEEPTTL')
-      .exec();
-    return member;
+    const record = await this.#redis.saporaUpdateMember(
+      RedisKeys.roomMembers(meetingId),
+      participantId,
+      JSON.stringify(patch),
+      this.#sessionPrefix,
+    );
+    return record === null ? null : (JSON.parse(record) as MemberRecord);
   }
 }

@@ -22,6 +22,7 @@ describe('LiveSessionCache', () => {
     const store = new RoomStore(redis, 10_000);
     const joined = await store.join({
       username: 'ann',
+      nameKey: 'ann',
       meetingId: 'm',
       passcode: '',
       ip: '127.0.0.1',
@@ -33,15 +34,34 @@ describe('LiveSessionCache', () => {
     const token = Buffer.from(joined.member.token, 'hex');
     const datagram = encodeAudioDatagram(token, 1, 512, new Int16Array(4));
 
-    expect(cache.admit(datagram, counters)).toBeNull();
+    expect(cache.admit(datagram, counters, () => true)).toBeNull();
     await waitFor(() => cache.get(joined.member.token) !== undefined, { what: 'the lookup' });
-    expect(cache.admit(datagram, counters)?.session).toEqual({
+    expect(cache.admit(datagram, counters, () => true)?.session).toEqual({
       participantId: joined.member.participantId,
       meetingId: 'm',
+      muted: false,
     });
-    expect(cache.admit(Buffer.from('nope'), counters)).toBeNull();
-    expect(cache.admit(encodeAudioDatagram(Buffer.alloc(16, 1), 1, 1, null), counters)).toBeNull();
+    expect(cache.admit(Buffer.from('nope'), counters, () => true)).toBeNull();
+    expect(
+      cache.admit(encodeAudioDatagram(Buffer.alloc(16, 1), 1, 1, null), counters, () => true),
+    ).toBeNull();
     expect(counters).toEqual({ received: 4, malformed: 1, unauthenticated: 2 });
+
+    // A mute (by the host or themselves) reaches the cached session in place.
+    const event = {
+      meetingId: 'm',
+      participantId: joined.member.participantId,
+      username: 'ann',
+      token: joined.member.token,
+      muted: true,
+      presenting: false,
+      atMs: 0,
+      controlId: 'c',
+    };
+    expect(cache.apply({ ...event, kind: 'updated' })).toBe(false);
+    expect(cache.admit(datagram, counters, () => true)?.session.muted).toBe(true);
+    cache.apply({ ...event, kind: 'updated', muted: false });
+    expect(cache.get(joined.member.token)?.muted).toBe(false);
 
     expect(
       cache.apply({
@@ -53,6 +73,7 @@ describe('LiveSessionCache', () => {
         muted: false,
         presenting: false,
         atMs: 0,
+        controlId: 'c',
       }),
     ).toBe(true);
     expect(cache.get(joined.member.token)).toBeUndefined();

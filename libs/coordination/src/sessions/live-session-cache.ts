@@ -1,4 +1,9 @@
-import { decodeMediaDatagram, MediaDatagram } from '@sapora/protocol';
+import {
+  DATAGRAM_TOKEN_OFFSET,
+  decodeMediaDatagram,
+  MediaDatagram,
+  mediaDatagramProblem,
+} from '@sapora/protocol';
 import { MembershipEvent } from '../events/membership-events';
 import { RoomStore } from '../rooms/room-store';
 import { TokenMap } from './token-map';
@@ -6,7 +11,16 @@ import { TokenMap } from './token-map';
 export interface KnownSession {
   participantId: string;
   meetingId: string;
+  /**
+   * Muted (by themselves or the host), as control's events and the session record say: the
+   * audio mixer drops a muted participant's audio. Updated in place, so a datagram reads it
+   * without a lookup.
+   */
+  muted?: boolean;
 }
+
+/** admitInPlace's answer for a well-formed datagram whose token is not (yet) known. */
+export const UNKNOWN_SESSION = Symbol('unknown session');
 
 /** Most unknown tokens remembered at once: a flood of random tokens cannot grow memory without bound. */
 const MAX_UNKNOWN = 10_000;
@@ -50,6 +64,7 @@ export class LiveSessionCache {
   admit(
     bytes: Buffer,
     counters: { received: number; malformed: number; unauthenticated: number },
+    mayLookUp: () => boolean,
   ): { datagram: MediaDatagram; session: KnownSession } | null {
     counters.received++;
     let datagram: MediaDatagram;
@@ -62,16 +77,53 @@ export class LiveSessionCache {
     const session = this.#known.get(datagram.token);
     if (session === undefined) {
       counters.unauthenticated++;
-      this.lookup(datagram.token.toString('hex'), Date.now());
+      // A flood of random tokens must not become a flood of Redis reads: the caller's budget
+      // (per source and in all) says whether this one may be looked up at all.
+      if (mayLookUp()) this.lookup(datagram.token.toString('hex'), Date.now());
       return null;
     }
     return { datagram, session };
   }
 
+  /**
+   * admit() for the per-packet path: checks the datagram in place and finds its session by the
+   * token's bytes, building nothing. Null (counted) for a malformed datagram; UNKNOWN_SESSION
+   * (counted as unauthenticated) for a well-formed one whose token is not cached: the caller
+   * decides whether it may cost a lookup (lookupAt).
+   */
+  admitInPlace(
+    bytes: Buffer,
+    counters: { received: number; malformed: number; unauthenticated: number },
+  ): KnownSession | null | typeof UNKNOWN_SESSION {
+    counters.received++;
+    if (mediaDatagramProblem(bytes) !== null) {
+      counters.malformed++;
+      return null;
+    }
+    const session = this.#known.get(bytes, DATAGRAM_TOKEN_OFFSET);
+    if (session !== undefined) return session;
+    counters.unauthenticated++;
+    return UNKNOWN_SESSION;
+  }
+
+  /** Looks up the token of a datagram admitInPlace did not know (see lookup). */
+  lookupAt(bytes: Buffer, now: number): void {
+    this.lookup(bytes.toString('hex', DATAGRAM_TOKEN_OFFSET, DATAGRAM_TOKEN_OFFSET + 16), now);
+  }
+
   /** Keeps the cache current from control's events; returns true when the event ended a session. */
   apply(event: MembershipEvent): boolean {
     if (event.kind === 'joined') {
-      this.add(event.token, { participantId: event.participantId, meetingId: event.meetingId });
+      this.add(event.token, {
+        participantId: event.participantId,
+        meetingId: event.meetingId,
+        muted: event.muted,
+      });
+      return false;
+    }
+    if (event.kind === 'updated' || event.kind === 'resumed') {
+      const known = this.#known.get(Buffer.from(event.token, 'hex'));
+      if (known !== undefined) known.muted = event.muted;
       return false;
     }
     if (event.kind === 'left' || event.kind === 'timed_out') {
@@ -79,6 +131,29 @@ export class LiveSessionCache {
       return true;
     }
     return false;
+  }
+
+  /**
+   * Checks every cached session against Redis again (after an outage, whose events were lost,
+   * or a Redis that came back empty): those that have ended are dropped and returned.
+   */
+  async revalidate(): Promise<KnownSession[]> {
+    const known = [...this.#known.entries()];
+    const records = await Promise.all(
+      known.map(([token]) => this.#store.getSession(token.toString('hex'))),
+    );
+    const ended: KnownSession[] = [];
+    known.forEach(([token, session], i) => {
+      const record = records[i];
+      if (record !== null) {
+        // A mute or unmute whose event was lost while Redis was away.
+        session.muted = record.muted;
+        return;
+      }
+      this.#known.delete(token);
+      ended.push(session);
+    });
+    return ended;
   }
 
   /** Looks a token up in Redis in the background, at most once at a time and once per TTL. */
@@ -92,6 +167,7 @@ export class LiveSessionCache {
           this.add(tokenHex, {
             participantId: session.participantId,
             meetingId: session.meetingId,
+            muted: session.muted,
           });
         else this.#rememberUnknown(tokenHex, now);
       })

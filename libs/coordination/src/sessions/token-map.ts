@@ -47,6 +47,12 @@ export class TokenMap<V> {
     }
   }
 
+  /** Every token (a copy the map owns) with its value. */
+  *entries(): Generator<[Buffer, V]> {
+    for (const bucket of this.#buckets.values())
+      for (const entry of bucket) yield [entry.token, entry.value];
+  }
+
   delete(token: Buffer): V | undefined {
     const key = token.readUInt32BE(0);
     const bucket = this.#buckets.get(key);

@@ -133,4 +133,21 @@ describe('JitterBuffer', () => {
     expect(calm.stats.catchUpDrops).toBeGreaterThan(0);
     expect(calm.stats.depth).toBeLessThanOrEqual(calm.stats.targetDepth + 2);
   });
+
+  it('on a LAN setting, never aims past its cap however shaky, and catches up to it', () => {
+    // 4 ms frames, cap 8 ms: a target of at most 2 frames, a queue of at most 4 after a pull.
+    const lan = new JitterBuffer({
+      frameSamples: FRAME,
+      sampleRate: RATE,
+      maxDelayMs: 200,
+      maxTargetMs: 8,
+    });
+    for (let seq = 1; seq <= 50; seq++)
+      lan.push(seq, seq * FRAME, frame(seq), seq * 4 + (seq % 2 === 0 ? 12 : 0));
+    expect(lan.stats.jitterMs).toBeGreaterThan(8);
+    expect(lan.stats.targetDepth).toBe(2);
+    expect(lan.pull()?.[0]).toBe(47);
+    expect(lan.stats.depth).toBe(3);
+    expect(lan.stats.catchUpDrops).toBe(46);
+  });
 });

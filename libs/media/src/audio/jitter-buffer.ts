@@ -21,6 +21,11 @@ export interface JitterBufferOptions {
   maxDelayMs?: number;
   /** Never start playing with fewer frames than this queued (1 by default). */
   minDepth?: number;
+  /**
+   * However much jitter it measures, never aim to hold more than this (no cap by default).
+   * On a LAN the jitter that matters is a few milliseconds; a deeper target only adds delay.
+   */
+  maxTargetMs?: number;
 }
 
 export interface JitterBufferStats {
@@ -51,6 +56,7 @@ export class JitterBuffer {
   readonly #frameMs: number;
   readonly #capacity: number;
   readonly #minDepth: number;
+  readonly #maxTarget: number;
   readonly #slots: Int16Array[];
   readonly #slotSeq: Int32Array;
   readonly #slotArrival: Float64Array;
@@ -82,6 +88,13 @@ export class JitterBuffer {
     this.#frameMs = (options.frameSamples / options.sampleRate) * 1000;
     this.#capacity = Math.max(2, Math.floor((options.maxDelayMs ?? 200) / this.#frameMs));
     this.#minDepth = Math.max(1, Math.min(options.minDepth ?? 1, this.#capacity - 1));
+    this.#maxTarget =
+      options.maxTargetMs === undefined
+        ? this.#capacity - 1
+        : Math.max(
+            this.#minDepth,
+            Math.min(this.#capacity - 1, Math.floor(options.maxTargetMs / this.#frameMs)),
+          );
     this.#targetDepth = this.#minDepth;
     this.#slots = Array.from(
       { length: this.#capacity },
@@ -229,7 +242,7 @@ export class JitterBuffer {
       const d = Math.abs(transit - this.#lastTransitMs);
       this.#jitterMs += (d - this.#jitterMs) / 16;
       const wanted = Math.ceil((2 * this.#jitterMs) / this.#frameMs) + this.#minDepth;
-      this.#targetDepth = Math.max(this.#minDepth, Math.min(this.#capacity - 1, wanted));
+      this.#targetDepth = Math.max(this.#minDepth, Math.min(this.#maxTarget, wanted));
     }
     this.#lastTransitMs = transit;
   }

@@ -14,8 +14,10 @@ describe('MixClock', () => {
     clock.close();
     const expected = Math.floor(elapsed / period);
     // Chained timers would lose about a millisecond a tick and fall 30-50 ticks short here.
-    expect(clock.ticks + clock.skipped).toBeGreaterThanOrEqual(expected - 2);
-    expect(clock.ticks + clock.skipped).toBeLessThanOrEqual(expected + 1);
+    // `ticks` is the index of the last deadline passed, skipped ones included (on a loaded
+    // machine the clock skips rather than bursts), so it follows elapsed time either way.
+    expect(clock.ticks).toBeGreaterThanOrEqual(expected - 2);
+    expect(clock.ticks).toBeLessThanOrEqual(expected + 1);
     expect(lateness.every((value) => value >= 0)).toBe(true);
     const count = clock.ticks;
     await new Promise((resolve) => setTimeout(resolve, 50));

@@ -74,4 +74,22 @@ describe('RoomMixer', () => {
     expect(mixer.listeners).toBe(1);
     expect(() => mixer.setFrame('A', new Int16Array(3))).toThrow(RangeError);
   });
+
+  it('tells each listener the loudest speaking voice in their mix, never their own', () => {
+    const mixer = new RoomMixer(FRAME);
+    ['A', 'B', 'C', 'D'].forEach((id) => mixer.addListener(id));
+    mixer.setFrame('A', new ToneSource(440, RATE, FRAME, 0.5).next());
+    mixer.setFrame('B', new ToneSource(660, RATE, FRAME, 0.1).next());
+    // C whispers under the speaking level; D says nothing.
+    mixer.setFrame('C', new ToneSource(880, RATE, FRAME, 0.005).next());
+    const speakers = new Map<string, string | null>();
+    mixer.mix((id, _mixed, speaker) => speakers.set(id, speaker));
+    expect(Object.fromEntries(speakers)).toEqual({ A: 'B', B: 'A', C: 'A', D: 'A' });
+
+    mixer.setFrame('C', new ToneSource(880, RATE, FRAME, 0.005).next());
+    mixer.setFrame('D', new Int16Array(FRAME));
+    speakers.clear();
+    mixer.mix((id, _mixed, speaker) => speakers.set(id, speaker));
+    expect(Object.fromEntries(speakers)).toEqual({ A: null, B: null, C: null, D: null });
+  });
 });

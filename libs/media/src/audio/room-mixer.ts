@@ -7,19 +7,32 @@
  * the level it was sent; clipping only bites when several people shout at once, which speech
  * rarely does.
  *
- * Cost: one pass adds every active frame into a 32-bit total; each listener then gets
- * total minus their own frame, clipped to 16 bits: O(listeners × samples), not O(n²).
- * A sender with no frame this tick (muted, silent, not started) costs nothing.
+ * Cost: one pass adds every active frame into a 32-bit total; everyone who is not speaking
+ * hears the same thing, the total clipped to 16 bits once for all of them, and each speaker
+ * gets the total minus their own frame: O(speakers × samples) of mixing whatever the number of
+ * listeners (who then cost one send each). A room where nobody speaks costs nothing.
+ *
+ * Who is speaking comes almost free from the same pass: the sum of squares of each frame as it
+ * is added. Each listener is told the loudest voice in their mix (not their own) whose RMS is
+ * over SPEAKING_RMS, so clients can ring that person's tile without measuring anything.
  */
+/** RMS (of full scale) over which a voice counts as speaking: 2%, about -34 dBFS. */
+export const SPEAKING_RMS = 0.02;
+
 export class RoomMixer {
   readonly #frameSamples: number;
   readonly #total: Int32Array;
+  /** What every listener who is not speaking hears this tick. */
+  readonly #shared: Int16Array;
   readonly #outputs = new Map<string, Int16Array>();
   readonly #frames = new Map<string, Int16Array>();
+  readonly #speakingEnergy: number;
 
   constructor(frameSamples: number) {
     this.#frameSamples = frameSamples;
     this.#total = new Int32Array(frameSamples);
+    this.#shared = new Int16Array(frameSamples);
+    this.#speakingEnergy = (SPEAKING_RMS * 32768) ** 2 * frameSamples;
   }
 
   get frameSamples(): number {
@@ -51,26 +64,57 @@ export class RoomMixer {
 
   /**
    * Mixes the frames given since the last mix and hands each listener who hears someone their
-   * mix (an array reused next tick). Listeners who would hear only silence get nothing.
+   * mix (arrays reused next tick; listeners who are not speaking all get the same one, so a
+   * deliverer may encode it once) and the loudest speaking voice in it (null: none over
+   * SPEAKING_RMS). Listeners who would hear only silence get nothing.
+   * `level`, if given, hears each sender's mean absolute sample value, summed in the same pass
+   * that adds the frame into the total (who is speaking costs no extra pass over the samples).
    */
-  mix(deliver: (listenerId: string, mixed: Int16Array) => void): void {
+  mix(
+    deliver: (listenerId: string, mixed: Int16Array, speakerId: string | null) => void,
+    level?: (senderId: string, meanAbs: number) => void,
+  ): void {
     const frames = this.#frames;
     if (frames.size === 0) return;
     const total = this.#total;
     const n = this.#frameSamples;
     total.fill(0);
-    for (const frame of frames.values()) {
-      for (let i = 0; i < n; i++) total[i] += frame[i];
+    // The two loudest speaking voices: a listener who is the loudest hears the second.
+    let loudest: string | null = null;
+    let loudestEnergy = this.#speakingEnergy;
+    let second: string | null = null;
+    let secondEnergy = this.#speakingEnergy;
+    for (const [id, frame] of frames) {
+      let energy = 0;
+      let sumAbs = 0;
+      for (let i = 0; i < n; i++) {
+        const sample = frame[i];
+        total[i] += sample;
+        energy += sample * sample;
+        sumAbs += sample < 0 ? -sample : sample;
+      }
+      level?.(id, sumAbs / n);
+      if (energy > loudestEnergy) {
+        second = loudest;
+        secondEnergy = loudestEnergy;
+        loudest = id;
+        loudestEnergy = energy;
+      } else if (energy > secondEnergy) {
+        second = id;
+        secondEnergy = energy;
+      }
     }
+    const shared = this.#shared;
+    for (let i = 0; i < n; i++) shared[i] = clip(total[i]);
     for (const [listenerId, output] of this.#outputs) {
       const own = frames.get(listenerId);
-      if (own !== undefined && frames.size === 1) continue;
       if (own === undefined) {
-        for (let i = 0; i < n; i++) output[i] = clip(total[i]);
-      } else {
-        for (let i = 0; i < n; i++) output[i] = clip(total[i] - own[i]);
+        deliver(listenerId, shared, loudest);
+        continue;
       }
-      deliver(listenerId, output);
+      if (frames.size === 1) continue;
+      for (let i = 0; i < n; i++) output[i] = clip(total[i] - own[i]);
+      deliver(listenerId, output, loudest === listenerId ? second : loudest);
     }
     frames.clear();
   }

@@ -17,10 +17,15 @@ export class FrameFragmenter {
     this.#maxPiece = maxPiece;
   }
 
-  /** The pieces of one frame, as views of it (no copy). An empty frame is one empty piece. */
-  fragment(frame: Buffer): FramePiece[] {
+  /**
+   * The pieces of one frame, as views of it (no copy). An empty frame is one empty piece.
+   * `maxPiece` overrides the constructor's for this frame (the server's size can change on a
+   * rejoin while frame ids go on).
+   */
+  fragment(frame: Buffer, maxPiece = this.#maxPiece): FramePiece[] {
+    if (maxPiece < 1) throw new RangeError('pieces must hold at least one byte');
     this.#frameId = (this.#frameId + 1) >>> 0;
-    const count = Math.max(1, Math.ceil(frame.length / this.#maxPiece));
+    const count = Math.max(1, Math.ceil(frame.length / maxPiece));
     if (count > 0xffff)
       throw new RangeError(`a frame of ${frame.length} bytes needs more than 65535 fragments`);
     const pieces: FramePiece[] = [];
@@ -29,7 +34,7 @@ export class FrameFragmenter {
         frameId: this.#frameId,
         index,
         count,
-        piece: frame.subarray(index * this.#maxPiece, (index + 1) * this.#maxPiece),
+        piece: frame.subarray(index * maxPiece, (index + 1) * maxPiece),
       });
     }
     return pieces;

@@ -17,5 +17,19 @@ export const VIDEO_JPEG_QUALITY = 55;
 export const SCREEN_FPS = 10;
 export const SCREEN_JPEG_QUALITY = 60;
 
-/** No datagram payload exceeds this, so none needs IP fragmentation on Ethernet. */
+/**
+ * The safe datagram: 1200 bytes never needs IP fragmentation anywhere (VPNs, some Wi-Fi
+ * bridges drop fragments). Audio and every non-video datagram stay within it.
+ */
 export const MAX_DATAGRAM_PAYLOAD = 1200;
+
+/**
+ * Video datagrams are larger where the network allows: each datagram costs the relay a send
+ * whatever its size, so fewer, larger ones cost far less per frame (docs/BENCHMARKS.md). The
+ * size is a server setting announced in JoinReply.video_datagram_bytes, between these bounds;
+ * every receiver accepts up to the maximum.
+ */
+export const MIN_VIDEO_DATAGRAM_BYTES = MAX_DATAGRAM_PAYLOAD;
+export const MAX_VIDEO_DATAGRAM_BYTES = 16_384;
+/** Chosen by measurement (docs/BENCHMARKS.md, "Datagram size and workers"). */
+export const DEFAULT_VIDEO_DATAGRAM_BYTES = 16_384;

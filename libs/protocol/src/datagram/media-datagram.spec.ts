@@ -5,6 +5,7 @@ import {
   participantIdFromBytes,
   participantIdToBytes,
   VIDEO_FRAGMENT_MAX_PIECE,
+  videoPieceBytes,
   AUDIO_MAX_FRAME_SAMPLES,
   DATAGRAM_HEADER_LENGTH,
   DatagramError,
@@ -15,6 +16,7 @@ import {
   encodeKeepalive,
   readAudioSamples,
 } from './media-datagram';
+import { MAX_VIDEO_DATAGRAM_BYTES } from '../constants/media';
 
 const token = Buffer.from('000102030405060708090a0b0c0d0e0f', 'hex');
 
@@ -118,14 +120,31 @@ describe('media datagrams', () => {
       piece: Buffer.alloc(VIDEO_FRAGMENT_MAX_PIECE),
     });
     expect(full.length).toBe(1200);
+    const largest = encodeVideoFragment(token, 1, 1, {
+      frameId: 1,
+      index: 0,
+      count: 1,
+      piece: Buffer.alloc(videoPieceBytes(MAX_VIDEO_DATAGRAM_BYTES), 7),
+    });
+    expect(largest.length).toBe(MAX_VIDEO_DATAGRAM_BYTES);
+    expect(decodeVideoFragment(decodeMediaDatagram(largest).body).piece.length).toBe(
+      MAX_VIDEO_DATAGRAM_BYTES - 36,
+    );
     expect(() =>
       encodeVideoFragment(token, 1, 1, {
         frameId: 1,
         index: 0,
         count: 1,
-        piece: Buffer.alloc(VIDEO_FRAGMENT_MAX_PIECE + 1),
+        piece: Buffer.alloc(videoPieceBytes(MAX_VIDEO_DATAGRAM_BYTES) + 1),
       }),
     ).toThrow(DatagramError);
+    expect(() => decodeMediaDatagram(Buffer.concat([largest, Buffer.alloc(1)]))).toThrow(
+      `datagram of ${MAX_VIDEO_DATAGRAM_BYTES + 1} bytes is over ${MAX_VIDEO_DATAGRAM_BYTES}`,
+    );
+    // Only video may pass the safe size: audio and the rest stay within 1200 bytes.
+    const bigAudio = Buffer.alloc(1202);
+    encodeAudioDatagram(token, 1, 1, new Int16Array(2)).copy(bigAudio);
+    expect(() => decodeMediaDatagram(bigAudio)).toThrow('datagram of 1202 bytes is over 1200');
     expect(() => decodeVideoFragment(Buffer.from('0000000100030003', 'hex'))).toThrow(
       'fragment 3 of 3 is out of range',
     );

@@ -6,13 +6,15 @@
  *   | version |  kind   |  flags  | (zero)  | token (16 bytes)   | sequence (u32 BE)| timestamp (u32 BE)| body   |
  *   +---------+---------+---------+---------+--------------------+------------------+-------------------+--------+
  *
- * The token is the session token from JOINED (client to server; zeros from the server). The
+ * The token is the session token from JOINED (client to server); from the server, an audio mix
+ * carries the participant id of the loudest voice in it there (zeros: nobody speaking). The
  * sequence counts datagrams of one stream; the timestamp is in samples for audio. The header
  * is 28 bytes so that the body starts on an even offset. No datagram exceeds
- * MAX_DATAGRAM_PAYLOAD (1200 bytes), so none needs IP fragmentation on Ethernet.
+ * MAX_DATAGRAM_PAYLOAD (1200 bytes, never IP-fragmented) except video fragments, whose size the
+ * server announces (JoinReply.video_datagram_bytes, at most MAX_VIDEO_DATAGRAM_BYTES).
  */
 import { SESSION_TOKEN_BYTES } from '../constants/limits';
-import { MAX_DATAGRAM_PAYLOAD } from '../constants/media';
+import { MAX_DATAGRAM_PAYLOAD, MAX_VIDEO_DATAGRAM_BYTES } from '../constants/media';
 
 export const DATAGRAM_VERSION = 1;
 export const DATAGRAM_VERSION_OFFSET = 0;
@@ -38,8 +40,13 @@ export const VIDEO_FRAME_ID_OFFSET = 0;
 export const VIDEO_INDEX_OFFSET = 4;
 export const VIDEO_COUNT_OFFSET = 6;
 export const VIDEO_FRAGMENT_HEADER_LENGTH = 8;
-/** Most JPEG bytes one fragment carries. */
+/** Most JPEG bytes one fragment of the safe 1200-byte size carries. */
 export const VIDEO_FRAGMENT_MAX_PIECE = DATAGRAM_MAX_BODY - VIDEO_FRAGMENT_HEADER_LENGTH;
+
+/** Most JPEG bytes one video datagram of `datagramBytes` carries. */
+export function videoPieceBytes(datagramBytes: number): number {
+  return datagramBytes - DATAGRAM_HEADER_LENGTH - VIDEO_FRAGMENT_HEADER_LENGTH;
+}
 /** Most 16-bit samples one audio datagram can carry. */
 export const AUDIO_MAX_FRAME_SAMPLES = Math.floor(DATAGRAM_MAX_BODY / 2);
 
@@ -78,6 +85,8 @@ export interface MediaDatagram {
 }
 
 const ZERO_TOKEN = Buffer.alloc(SESSION_TOKEN_BYTES);
+/** Samples are little-endian on the wire: on such a host they are copied as bytes, not one by one. */
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const KNOWN_KINDS = new Set<number>([
   DatagramKind.Audio,
   DatagramKind.Keepalive,
@@ -85,34 +94,42 @@ const KNOWN_KINDS = new Set<number>([
   DatagramKind.VideoPrefs,
 ]);
 
-export function decodeMediaDatagram(bytes: Buffer): MediaDatagram {
+/**
+ * What is wrong with a datagram, or null when it is well-formed: decodeMediaDatagram's checks
+ * without building anything, for paths that read the bytes in place (one relay per packet).
+ */
+export function mediaDatagramProblem(bytes: Buffer): string | null {
   if (bytes.length < DATAGRAM_HEADER_LENGTH)
-    throw new DatagramError(`datagram of ${bytes.length} bytes is shorter than its header`);
-  if (bytes.length > MAX_DATAGRAM_PAYLOAD)
-    throw new DatagramError(`datagram of ${bytes.length} bytes is over ${MAX_DATAGRAM_PAYLOAD}`);
+    return `datagram of ${bytes.length} bytes is shorter than its header`;
+  if (bytes.length > MAX_VIDEO_DATAGRAM_BYTES)
+    return `datagram of ${bytes.length} bytes is over ${MAX_VIDEO_DATAGRAM_BYTES}`;
   const version = bytes[DATAGRAM_VERSION_OFFSET];
-  if (version !== DATAGRAM_VERSION)
-    throw new DatagramError(`unsupported datagram version ${version}`);
+  if (version !== DATAGRAM_VERSION) return `unsupported datagram version ${version}`;
   const kind = bytes[DATAGRAM_KIND_OFFSET] as DatagramKind;
-  if (!KNOWN_KINDS.has(kind)) throw new DatagramError(`unknown datagram kind ${kind}`);
-  const body = bytes.subarray(DATAGRAM_HEADER_LENGTH);
-  if (kind === DatagramKind.Audio && body.length % 2 !== 0)
-    throw new DatagramError('audio body is not whole 16-bit samples');
-  if (kind === DatagramKind.Keepalive && body.length !== 0)
-    throw new DatagramError('keepalive carries no body');
-  if (kind === DatagramKind.VideoFragment && body.length < VIDEO_FRAGMENT_HEADER_LENGTH) {
-    throw new DatagramError('video fragment shorter than its header');
-  }
-  if (kind === DatagramKind.VideoPrefs && body.length % SESSION_TOKEN_BYTES !== 0) {
-    throw new DatagramError('video preferences are not whole 16-byte participant ids');
-  }
+  if (!KNOWN_KINDS.has(kind)) return `unknown datagram kind ${kind}`;
+  if (kind !== DatagramKind.VideoFragment && bytes.length > MAX_DATAGRAM_PAYLOAD)
+    return `datagram of ${bytes.length} bytes is over ${MAX_DATAGRAM_PAYLOAD}`;
+  const bodyLength = bytes.length - DATAGRAM_HEADER_LENGTH;
+  if (kind === DatagramKind.Audio && bodyLength % 2 !== 0)
+    return 'audio body is not whole 16-bit samples';
+  if (kind === DatagramKind.Keepalive && bodyLength !== 0) return 'keepalive carries no body';
+  if (kind === DatagramKind.VideoFragment && bodyLength < VIDEO_FRAGMENT_HEADER_LENGTH)
+    return 'video fragment shorter than its header';
+  if (kind === DatagramKind.VideoPrefs && bodyLength % SESSION_TOKEN_BYTES !== 0)
+    return 'video preferences are not whole 16-byte participant ids';
+  return null;
+}
+
+export function decodeMediaDatagram(bytes: Buffer): MediaDatagram {
+  const problem = mediaDatagramProblem(bytes);
+  if (problem !== null) throw new DatagramError(problem);
   return {
-    kind,
+    kind: bytes[DATAGRAM_KIND_OFFSET],
     flags: bytes[DATAGRAM_FLAGS_OFFSET],
     token: bytes.subarray(DATAGRAM_TOKEN_OFFSET, DATAGRAM_TOKEN_OFFSET + SESSION_TOKEN_BYTES),
     sequence: bytes.readUInt32BE(DATAGRAM_SEQUENCE_OFFSET),
     timestamp: bytes.readUInt32BE(DATAGRAM_TIMESTAMP_OFFSET),
-    body,
+    body: bytes.subarray(DATAGRAM_HEADER_LENGTH),
   };
 }
 
@@ -156,8 +173,14 @@ export function encodeAudioDatagram(
     timestamp,
   );
   if (samples !== null) {
-    for (let i = 0; i < count; i++)
-      datagram.writeInt16LE(samples[i], DATAGRAM_HEADER_LENGTH + 2 * i);
+    if (LITTLE_ENDIAN_HOST)
+      datagram.set(
+        new Uint8Array(samples.buffer, samples.byteOffset, count * 2),
+        DATAGRAM_HEADER_LENGTH,
+      );
+    else
+      for (let i = 0; i < count; i++)
+        datagram.writeInt16LE(samples[i], DATAGRAM_HEADER_LENGTH + 2 * i);
   }
   return datagram;
 }
@@ -173,7 +196,9 @@ export function readAudioSamples(body: Buffer, out: Int16Array): number {
   const count = body.length >> 1;
   if (count > out.length)
     throw new DatagramError(`${count} samples do not fit a frame of ${out.length}`);
-  for (let i = 0; i < count; i++) out[i] = body.readInt16LE(2 * i);
+  if (LITTLE_ENDIAN_HOST)
+    new Uint8Array(out.buffer, out.byteOffset, count * 2).set(body.subarray(0, count * 2));
+  else for (let i = 0; i < count; i++) out[i] = body.readInt16LE(2 * i);
   return count;
 }
 
@@ -205,7 +230,7 @@ export function encodeVideoFragment(
   timestampMs: number,
   fragment: { frameId: number; index: number; count: number; piece: Uint8Array },
 ): Buffer {
-  if (fragment.piece.length > VIDEO_FRAGMENT_MAX_PIECE)
+  if (fragment.piece.length > videoPieceBytes(MAX_VIDEO_DATAGRAM_BYTES))
     throw new DatagramError(`a piece of ${fragment.piece.length} bytes does not fit one datagram`);
   const datagram = Buffer.allocUnsafe(
     DATAGRAM_HEADER_LENGTH + VIDEO_FRAGMENT_HEADER_LENGTH + fragment.piece.length,

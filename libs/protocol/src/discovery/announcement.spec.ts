@@ -31,6 +31,31 @@ describe('discovery announcement', () => {
     );
   });
 
+  it('carries the TLS fingerprint in format 2', () => {
+    const fingerprint256 = Array.from({ length: 32 }, (_, i) =>
+      i.toString(16).padStart(2, '0').toUpperCase(),
+    ).join(':');
+    const bytes = encodeAnnouncement({ ...announcement, fingerprint256 });
+    expect(bytes.toString('hex')).toBe(
+      encodeAnnouncement(announcement)
+        .toString('hex')
+        .replace(/^5341504401/, '5341504402') +
+        '20' + // fingerprint length 32
+        '000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f',
+    );
+    expect(decodeAnnouncement(bytes)).toEqual({ ...announcement, fingerprint256 });
+    expect(() => decodeAnnouncement(bytes.subarray(0, bytes.length - 1))).toThrow(/truncated/);
+    const shortLength = Buffer.from(bytes);
+    shortLength[bytes.length - 33] = 31;
+    expect(() => decodeAnnouncement(shortLength)).toThrow('fingerprint of 31 bytes, not 32');
+    expect(() => decodeAnnouncement(Buffer.concat([bytes, Buffer.from([0])]))).toThrow(
+      /extra bytes/,
+    );
+    expect(() => encodeAnnouncement({ ...announcement, fingerprint256: 'AB:CD' })).toThrow(
+      /is not 32 bytes/,
+    );
+  });
+
   it('round-trips every field, multi-byte names and the longest fields included', () => {
     expect(decodeAnnouncement(encodeAnnouncement(announcement))).toEqual(announcement);
     const longest: Announcement = {
@@ -39,6 +64,7 @@ describe('discovery announcement', () => {
       protocolVersion: 255,
       controlHost: `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(61)}`,
       controlPort: 65535,
+      fingerprint256: Array(32).fill('FF').join(':'),
     };
     const bytes = encodeAnnouncement(longest);
     expect(bytes.length).toBe(ANNOUNCEMENT_MAX_BYTES);
@@ -95,7 +121,7 @@ describe('discovery announcement', () => {
     });
 
     it('another format version', () => {
-      expect(rejection(changed(4, 2))).toBe('unsupported announcement format version 2');
+      expect(rejection(changed(4, 3))).toBe('unsupported announcement format version 3');
     });
 
     it('every truncation', () => {

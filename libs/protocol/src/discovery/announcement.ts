@@ -12,11 +12,23 @@
  * one it can. The server id is a random UUID's 16 bytes, fixed for the life of the process,
  * so a listener can key servers even when two share a name. The name (1..64 bytes of UTF-8,
  * no control characters) is for people; the host (1..253 bytes of printable ASCII, an IP
- * address or DNS name) and port are where clients connect. The datagram ends with the host
- * and anything after it is rejected, so a new field needs a new format version.
+ * address or DNS name) and port are where clients connect. In format 1 the datagram ends with
+ * the host and anything after it is rejected, so a new field needs a new format version.
+ *
+ * Format 2 (a server that knows its TLS key) adds one field after the host:
+ *
+ *   +--------+------------------------+
+ *   | F u8   | fingerprint (F = 32)   |   F: 32, the SHA-256 of the control service's certificate
+ *   +--------+------------------------+
+ *
+ * so a client verifies a discovered server from its first connection (docs/PROTOCOL.md §14).
+ * A listener reads formats 1 and 2; a server announces format 1 when it has no fingerprint.
  */
 export const ANNOUNCEMENT_MAGIC = Buffer.from('SAPD', 'ascii');
 export const ANNOUNCEMENT_FORMAT_VERSION = 1;
+/** The format that carries the control service's TLS fingerprint. */
+export const ANNOUNCEMENT_FORMAT_WITH_FINGERPRINT = 2;
+const FINGERPRINT_BYTES = 32;
 export const ANNOUNCEMENT_NAME_MAX_BYTES = 64;
 /** The longest DNS name. */
 export const ANNOUNCEMENT_HOST_MAX_BYTES = 253;
@@ -32,7 +44,12 @@ const FIXED_HEADER_LENGTH = 25;
 /** Header, one-byte name, host length, one-byte host. */
 export const ANNOUNCEMENT_MIN_BYTES = FIXED_HEADER_LENGTH + 1 + 1 + 1;
 export const ANNOUNCEMENT_MAX_BYTES =
-  FIXED_HEADER_LENGTH + ANNOUNCEMENT_NAME_MAX_BYTES + 1 + ANNOUNCEMENT_HOST_MAX_BYTES;
+  FIXED_HEADER_LENGTH +
+  ANNOUNCEMENT_NAME_MAX_BYTES +
+  1 +
+  ANNOUNCEMENT_HOST_MAX_BYTES +
+  1 +
+  FINGERPRINT_BYTES;
 
 export interface Announcement {
   /** A UUID, e.g. from crypto.randomUUID(). */
@@ -42,6 +59,11 @@ export interface Announcement {
   protocolVersion: number;
   controlHost: string;
   controlPort: number;
+  /**
+   * SHA-256 of the control service's TLS certificate, colon-separated upper-case hex
+   * ("AB:CD:..."); absent when the server did not say (format 1).
+   */
+  fingerprint256?: string;
 }
 
 export class AnnouncementError extends Error {
@@ -99,10 +121,22 @@ export function encodeAnnouncement(announcement: Announcement): Buffer {
   checkName(nameBytes, name);
   const hostBytes = Buffer.from(controlHost, 'utf8');
   checkHost(hostBytes, controlHost);
+  const fingerprint =
+    announcement.fingerprint256 === undefined
+      ? null
+      : Buffer.from(announcement.fingerprint256.replace(/:/g, ''), 'hex');
+  if (fingerprint !== null && fingerprint.length !== FINGERPRINT_BYTES)
+    throw new AnnouncementError(
+      `fingerprint "${announcement.fingerprint256}" is not ${FINGERPRINT_BYTES} bytes of hex`,
+    );
 
-  const datagram = Buffer.alloc(FIXED_HEADER_LENGTH + nameBytes.length + 1 + hostBytes.length);
+  const hostEnd = FIXED_HEADER_LENGTH + nameBytes.length + 1 + hostBytes.length;
+  const datagram = Buffer.alloc(hostEnd + (fingerprint === null ? 0 : 1 + FINGERPRINT_BYTES));
   ANNOUNCEMENT_MAGIC.copy(datagram, 0);
-  datagram.writeUInt8(ANNOUNCEMENT_FORMAT_VERSION, FORMAT_OFFSET);
+  datagram.writeUInt8(
+    fingerprint === null ? ANNOUNCEMENT_FORMAT_VERSION : ANNOUNCEMENT_FORMAT_WITH_FINGERPRINT,
+    FORMAT_OFFSET,
+  );
   datagram.writeUInt8(protocolVersion, PROTOCOL_OFFSET);
   datagram.write(serverId.replace(/-/g, ''), SERVER_ID_OFFSET, SERVER_ID_BYTES, 'hex');
   datagram.writeUInt16BE(controlPort, PORT_OFFSET);
@@ -111,6 +145,10 @@ export function encodeAnnouncement(announcement: Announcement): Buffer {
   const hostLengthOffset = FIXED_HEADER_LENGTH + nameBytes.length;
   datagram.writeUInt8(hostBytes.length, hostLengthOffset);
   hostBytes.copy(datagram, hostLengthOffset + 1);
+  if (fingerprint !== null) {
+    datagram.writeUInt8(FINGERPRINT_BYTES, hostEnd);
+    fingerprint.copy(datagram, hostEnd + 1);
+  }
   return datagram;
 }
 
@@ -138,7 +176,7 @@ export function decodeAnnouncement(datagram: Uint8Array): Announcement {
   }
   if (bytes.length <= FORMAT_OFFSET) throw truncated(bytes.length, ANNOUNCEMENT_MIN_BYTES);
   const format = bytes.readUInt8(FORMAT_OFFSET);
-  if (format !== ANNOUNCEMENT_FORMAT_VERSION)
+  if (format !== ANNOUNCEMENT_FORMAT_VERSION && format !== ANNOUNCEMENT_FORMAT_WITH_FINGERPRINT)
     throw new AnnouncementError(`unsupported announcement format version ${format}`);
   if (bytes.length < ANNOUNCEMENT_MIN_BYTES) throw truncated(bytes.length, ANNOUNCEMENT_MIN_BYTES);
 
@@ -146,13 +184,31 @@ export function decodeAnnouncement(datagram: Uint8Array): Announcement {
   const hostLengthOffset = FIXED_HEADER_LENGTH + nameLength;
   if (bytes.length <= hostLengthOffset) throw truncated(bytes.length, hostLengthOffset + 2);
   const hostLength = bytes.readUInt8(hostLengthOffset);
-  const end = hostLengthOffset + 1 + hostLength;
+  const hostEnd = hostLengthOffset + 1 + hostLength;
+  let end = hostEnd;
+  let fingerprint256: string | undefined;
+  if (format === ANNOUNCEMENT_FORMAT_WITH_FINGERPRINT) {
+    if (bytes.length <= hostEnd) throw truncated(bytes.length, hostEnd + 1 + FINGERPRINT_BYTES);
+    const fingerprintLength = bytes.readUInt8(hostEnd);
+    if (fingerprintLength !== FINGERPRINT_BYTES)
+      throw new AnnouncementError(
+        `fingerprint of ${fingerprintLength} bytes, not ${FINGERPRINT_BYTES}`,
+      );
+    end = hostEnd + 1 + FINGERPRINT_BYTES;
+    if (bytes.length >= end)
+      fingerprint256 = (
+        bytes
+          .toString('hex', hostEnd + 1, end)
+          .toUpperCase()
+          .match(/../g) ?? []
+      ).join(':');
+  }
   if (bytes.length < end) throw truncated(bytes.length, end);
   if (bytes.length > end)
     throw new AnnouncementError(`extra bytes after the announcement: ${bytes.length - end}`);
 
   const nameBytes = bytes.subarray(FIXED_HEADER_LENGTH, hostLengthOffset);
-  const hostBytes = bytes.subarray(hostLengthOffset + 1, end);
+  const hostBytes = bytes.subarray(hostLengthOffset + 1, hostEnd);
   const name = decodeUtf8(nameBytes, 'server name');
   const controlHost = decodeUtf8(hostBytes, 'control host');
   checkName(nameBytes, name);
@@ -167,5 +223,6 @@ export function decodeAnnouncement(datagram: Uint8Array): Announcement {
     protocolVersion: bytes.readUInt8(PROTOCOL_OFFSET),
     controlHost,
     controlPort,
+    ...(fingerprint256 === undefined ? {} : { fingerprint256 }),
   };
 }

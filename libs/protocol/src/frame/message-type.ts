@@ -10,6 +10,8 @@ export enum MessageType {
   Disconnect = 0x04,
   Joined = 0x05,
   SetMuted = 0x06,
+  /** A room's media of one kind moved to another node: where to send from now on. */
+  MediaMoved = 0x07,
   Error = 0x0f,
   ChatSend = 0x10,
   ChatMessage = 0x11,
@@ -36,6 +38,14 @@ export enum MessageType {
   MeetingSaved = 0x55,
   MeetingDeleted = 0x56,
   MeetingReminder = 0x57,
+  /** The media nodes (`sapora nodes`): allowed before REGISTER. */
+  NodesList = 0x60,
+  Nodes = 0x61,
+  /** Running a meeting: host actions, raised hands, who is speaking. */
+  HostAction = 0x70,
+  HostActionDone = 0x71,
+  RaiseHand = 0x72,
+  Speakers = 0x73,
 }
 
 /** Types whose payload is raw bytes (file data, an image), not a protobuf message. */
@@ -69,6 +79,9 @@ export const CLIENT_TO_CONTROL_LIMITS: FrameLimits = new Map([
   [MessageType.MeetingCreate, 2 * KIB],
   [MessageType.MeetingUpdate, 2 * KIB],
   [MessageType.MeetingDelete, 1 * KIB],
+  [MessageType.NodesList, 64],
+  [MessageType.HostAction, 1 * KIB],
+  [MessageType.RaiseHand, 64],
 ]);
 
 /** What the file service accepts from clients. */
@@ -120,6 +133,11 @@ export const CONTROL_TO_CLIENT_LIMITS: FrameLimits = new Map([
   [MessageType.MeetingSaved, 2 * KIB],
   [MessageType.MeetingDeleted, 1 * KIB],
   [MessageType.MeetingReminder, 2 * KIB],
+  [MessageType.MediaMoved, 1 * KIB],
+  [MessageType.Nodes, 4 * MIB],
+  [MessageType.HostActionDone, 1 * KIB],
+  // A room's speakers: a few participant ids (36 characters each).
+  [MessageType.Speakers, 8 * KIB],
 ]);
 
 export function messageTypeName(type: number): string {

@@ -3,6 +3,7 @@ import {
   DeliveryStatus,
   encodePayload,
   ErrorCode,
+  HostActionKind,
   MalformedPayloadError,
   MessageType,
 } from '../index';
@@ -17,6 +18,17 @@ describe('control payloads', () => {
       muted: true,
       presenting: true,
       joinedAtMs: 1795550400000,
+      host: true,
+      handRaised: true,
+      mutedBy: 'bob',
+      recording: true,
+    };
+    const list = {
+      meetingId: 'standup',
+      participants: [participant],
+      hostId: 'p1',
+      locked: true,
+      raisedHands: ['p1'],
     };
     const message = {
       messageId: 'm1',
@@ -26,6 +38,7 @@ describe('control payloads', () => {
       text: 'héllo ✓',
       sentAtMs: 1795550400123,
       private: true,
+      system: true,
     };
     const cases = [
       [
@@ -36,10 +49,13 @@ describe('control payloads', () => {
           passcode: 'pw',
           resumeToken: token,
           clientName: 'test',
+          media: ['audio', 'files'],
+          ownerToken: token,
+          recording: true,
         },
       ],
-      [MessageType.UserList, { meetingId: 'standup', participants: [participant] }],
-      [MessageType.Disconnect, { reason: 'bye', retry: true }],
+      [MessageType.UserList, list],
+      [MessageType.Disconnect, { reason: 'bye', retry: true, code: ErrorCode.Removed }],
       [
         MessageType.Joined,
         {
@@ -47,12 +63,14 @@ describe('control payloads', () => {
           sessionToken: token,
           meetingId: 'standup',
           username: 'alice',
-          participants: { meetingId: 'standup', participants: [participant] },
+          participants: list,
           history: [message],
           heartbeatIntervalMs: 3000,
           idleTimeoutMs: 15000,
           resumed: true,
           serverTimeMs: 1795550400999,
+          audioSampleRate: 44100,
+          audioFrameSamples: 512,
           files: [
             {
               fileId: 'f1',
@@ -62,6 +80,31 @@ describe('control payloads', () => {
               sender: 'bob',
               sentAtMs: 5,
               private: true,
+              host: '10.0.0.7',
+              port: 5002,
+            },
+          ],
+          media: [{ kind: 'audio', host: '10.0.0.7', port: 6001, nodeId: 'n1' }],
+          videoDatagramBytes: 8192,
+        },
+      ],
+      [MessageType.MediaMoved, { kind: 'video', host: '', port: 6000, nodeId: 'n2' }],
+      [
+        MessageType.Nodes,
+        {
+          nodes: [
+            {
+              nodeId: 'n1',
+              kind: 'audio',
+              host: '10.0.0.7',
+              port: 6001,
+              capacity: 300,
+              participants: 12,
+              rooms: ['a', 'b'],
+              cpuPermille: 125,
+              draining: false,
+              startedAtMs: 1795550400000,
+              renewedAtMs: 1795550401000,
             },
           ],
         },
@@ -82,9 +125,19 @@ describe('control payloads', () => {
         MessageType.Error,
         { code: ErrorCode.RateLimited, message: 'slow down', requestSequence: 9, fatal: true },
       ],
+      [
+        MessageType.HostAction,
+        { action: HostActionKind.AllowRejoin, participantId: 'p2', username: 'bob' },
+      ],
+      [
+        MessageType.HostActionDone,
+        { requestSequence: 7, action: HostActionKind.Mute, participantId: 'p2' },
+      ],
+      [MessageType.RaiseHand, { raised: true }],
+      [MessageType.Speakers, { meetingId: 'standup', participantIds: ['p2', 'p1'], atMs: 5 }],
     ] as const;
     for (const [type, payload] of cases) {
-      expect(decodePayload(type, encodePayload(type, payload))).toEqual(payload);
+      expect(decodePayload(type, encodePayload(type, payload as never))).toEqual(payload);
     }
   });
 
@@ -106,6 +159,20 @@ describe('control payloads', () => {
     ).toThrow(MalformedPayloadError);
     expect(() => decodePayload(MessageType.Register, Buffer.from([0xff, 0xff, 0xff]))).toThrow(
       MalformedPayloadError,
+    );
+  });
+
+  it('refuses text that is not UTF-8 instead of altering it', () => {
+    // ChatSend.text (field 2) = c3 28: a lead byte followed by a byte that cannot continue it.
+    expect(() =>
+      decodePayload(MessageType.ChatSend, Buffer.from([0x12, 0x02, 0xc3, 0x28])),
+    ).toThrow(/bad ChatSend payload/);
+    // A lone surrogate encoded as UTF-8 (ed a0 80) is not UTF-8 either.
+    expect(() =>
+      decodePayload(MessageType.ChatSend, Buffer.from([0x12, 0x03, 0xed, 0xa0, 0x80])),
+    ).toThrow(MalformedPayloadError);
+    expect(decodePayload(MessageType.ChatSend, Buffer.from([0x12, 0x02, 0xc3, 0xa8])).text).toBe(
+      'è',
     );
   });
 

@@ -3,8 +3,8 @@
  * The interfaces mirror the schema; `decodePayload` fills in proto3 defaults so every
  * field is present, and turns int64 into number and bytes into Buffer.
  */
-import * as path from 'node:path';
 import * as protobuf from 'protobufjs';
+import protoSchema from './proto-schema.json';
 import { MessageType } from '../frame/message-type';
 import { MalformedPayloadError } from '../frame/frame-errors';
 
@@ -40,6 +40,32 @@ export enum ErrorCode {
   ScreenBusy = 21,
   MeetingExists = 22,
   NoSuchMeeting = 23,
+  Unavailable = 24,
+  NoCapacity = 25,
+  /** The host locked the room: no new joins (a resume is not one). */
+  RoomLocked = 26,
+  /** The host removed this participant; a rejoin within the ban is refused. */
+  Removed = 27,
+  /** The host ended the meeting for everyone. */
+  MeetingEnded = 28,
+  /** A host action named nobody in the room. */
+  NoSuchParticipant = 29,
+  /** A plain TCP client reached a service that speaks TLS only (section 14). */
+  TlsRequired = 32,
+}
+
+/** What a HOST_ACTION asks for (0x70). */
+export enum HostActionKind {
+  Unspecified = 0,
+  Mute = 1,
+  Remove = 2,
+  Lock = 3,
+  Unlock = 4,
+  StopShare = 5,
+  EndMeeting = 6,
+  MakeHost = 7,
+  LowerHand = 8,
+  AllowRejoin = 9,
 }
 
 export enum ScreenRole {
@@ -54,6 +80,38 @@ export interface JoinRequest {
   passcode: string;
   resumeToken: Buffer;
   clientName: string;
+  /** Media kinds the client will use; a node it needs being full refuses the join. */
+  media: string[];
+  /** A scheduled meeting's owner token: its creator joins as host. Empty otherwise. */
+  ownerToken: Buffer;
+  /** This participant records the meeting; everyone's list shows it. */
+  recording: boolean;
+}
+
+/** Where a room's media of one kind is served; host '' means the control host. */
+export interface MediaEndpoint {
+  kind: string;
+  host: string;
+  port: number;
+  nodeId: string;
+}
+
+export interface NodeInfo {
+  nodeId: string;
+  kind: string;
+  host: string;
+  port: number;
+  capacity: number;
+  participants: number;
+  rooms: string[];
+  cpuPermille: number;
+  draining: boolean;
+  startedAtMs: number;
+  renewedAtMs: number;
+}
+
+export interface NodeList {
+  nodes: NodeInfo[];
 }
 
 export interface Participant {
@@ -63,17 +121,32 @@ export interface Participant {
   muted: boolean;
   presenting: boolean;
   joinedAtMs: number;
+  /** Runs the meeting. */
+  host: boolean;
+  handRaised: boolean;
+  /** The host's name when the host muted this participant; '' otherwise. */
+  mutedBy: string;
+  /** Records the meeting. */
+  recording: boolean;
 }
 
 export interface ParticipantList {
   meetingId: string;
   participants: Participant[];
+  /** Participant id of the host ('' only from older servers). */
+  hostId: string;
+  /** New joins are refused (ROOM_LOCKED). */
+  locked: boolean;
+  /** Participant ids with a raised hand, in the order the hands went up. */
+  raisedHands: string[];
 }
 
 export interface Disconnect {
   reason: string;
   /** Server only: the client should reconnect and resume (a restart, not a kick). */
   retry: boolean;
+  /** Server only: Removed or MeetingEnded when the host ended the session; else Unspecified. */
+  code: ErrorCode;
 }
 
 export interface ChatMessage {
@@ -84,6 +157,8 @@ export interface ChatMessage {
   text: string;
   sentAtMs: number;
   private: boolean;
+  /** Written by the server about the meeting (a host action), not by a participant. */
+  system: boolean;
 }
 
 export interface JoinReply {
@@ -98,6 +173,13 @@ export interface JoinReply {
   resumed: boolean;
   serverTimeMs: number;
   files: FileNotice[];
+  /** The mixer's format: 16-bit mono PCM at this rate, this many samples per datagram. */
+  audioSampleRate: number;
+  audioFrameSamples: number;
+  /** Where the room's media services are; a kind left out is on the control host. */
+  media: MediaEndpoint[];
+  /** Largest video datagram a client sends (0 from older servers: 1200). */
+  videoDatagramBytes: number;
 }
 
 export interface SetMuted {
@@ -160,6 +242,9 @@ export interface FileNotice {
   sender: string;
   sentAtMs: number;
   private: boolean;
+  /** The file service holding it ('' and 0: the control host, the default port). */
+  host: string;
+  port: number;
 }
 
 export interface FileMeta {
@@ -240,6 +325,31 @@ export interface MeetingReminder {
   starting: boolean;
 }
 
+export interface HostAction {
+  action: HostActionKind;
+  /** Whom it is about (mute, remove, stop share, make host, lower hand). */
+  participantId: string;
+  /** Allow rejoin: the removed participant's name. */
+  username: string;
+}
+
+export interface HostActionDone {
+  requestSequence: number;
+  action: HostActionKind;
+  participantId: string;
+}
+
+export interface RaiseHand {
+  raised: boolean;
+}
+
+export interface Speakers {
+  meetingId: string;
+  /** Loudest first; empty when nobody speaks. */
+  participantIds: string[];
+  atMs: number;
+}
+
 /** Which payload each frame type carries. Heartbeat has none; FILE_CHUNK is raw bytes. */
 export interface ControlPayloads {
   [MessageType.Register]: JoinRequest;
@@ -248,6 +358,7 @@ export interface ControlPayloads {
   [MessageType.Disconnect]: Disconnect;
   [MessageType.Joined]: JoinReply;
   [MessageType.SetMuted]: SetMuted;
+  [MessageType.MediaMoved]: MediaEndpoint;
   [MessageType.Error]: ErrorPayload;
   [MessageType.ChatSend]: ChatSend;
   [MessageType.ChatMessage]: ChatMessage;
@@ -269,17 +380,18 @@ export interface ControlPayloads {
   [MessageType.MeetingSaved]: MeetingSaved;
   [MessageType.MeetingDeleted]: MeetingDeleted;
   [MessageType.MeetingReminder]: MeetingReminder;
+  [MessageType.NodesList]: Record<string, never>;
+  [MessageType.Nodes]: NodeList;
+  [MessageType.HostAction]: HostAction;
+  [MessageType.HostActionDone]: HostActionDone;
+  [MessageType.RaiseHand]: RaiseHand;
+  [MessageType.Speakers]: Speakers;
 }
 
 export type ControlMessageType = keyof ControlPayloads;
 
-const PROTO_DIR = path.join(__dirname, '..', '..', 'proto');
-const root = protobuf.loadSync([
-  path.join(PROTO_DIR, 'control.proto'),
-  path.join(PROTO_DIR, 'files.proto'),
-  path.join(PROTO_DIR, 'screen.proto'),
-  path.join(PROTO_DIR, 'meetings.proto'),
-]);
+// The .proto files as data (scripts/proto-to-json.cjs), so nothing is read from disk at run time.
+const root = protobuf.Root.fromJSON(protoSchema);
 
 const SCHEMA: Record<ControlMessageType, protobuf.Type | null> = {
   [MessageType.Register]: root.lookupType('sapora.control.JoinRequest'),
@@ -288,6 +400,7 @@ const SCHEMA: Record<ControlMessageType, protobuf.Type | null> = {
   [MessageType.Disconnect]: root.lookupType('sapora.control.Disconnect'),
   [MessageType.Joined]: root.lookupType('sapora.control.JoinReply'),
   [MessageType.SetMuted]: root.lookupType('sapora.control.SetMuted'),
+  [MessageType.MediaMoved]: root.lookupType('sapora.control.MediaEndpoint'),
   [MessageType.Error]: root.lookupType('sapora.control.Error'),
   [MessageType.ChatSend]: root.lookupType('sapora.control.ChatSend'),
   [MessageType.ChatMessage]: root.lookupType('sapora.control.ChatMessage'),
@@ -309,6 +422,12 @@ const SCHEMA: Record<ControlMessageType, protobuf.Type | null> = {
   [MessageType.MeetingSaved]: root.lookupType('sapora.meetings.MeetingSaved'),
   [MessageType.MeetingDeleted]: root.lookupType('sapora.meetings.MeetingDeleted'),
   [MessageType.MeetingReminder]: root.lookupType('sapora.meetings.MeetingReminder'),
+  [MessageType.NodesList]: null,
+  [MessageType.Nodes]: root.lookupType('sapora.control.NodeList'),
+  [MessageType.HostAction]: root.lookupType('sapora.control.HostAction'),
+  [MessageType.HostActionDone]: root.lookupType('sapora.control.HostActionDone'),
+  [MessageType.RaiseHand]: root.lookupType('sapora.control.RaiseHand'),
+  [MessageType.Speakers]: root.lookupType('sapora.control.Speakers'),
 };
 
 /** Top-level bytes fields per schema: the strict reader yields Uint8Array, callers get Buffer. */
@@ -329,6 +448,18 @@ const TO_OBJECT: protobuf.IConversionOptions = {
   arrays: true,
   objects: true,
 };
+
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * protobufjs's own reader replaces bytes that are not UTF-8 (c3 28 turns into something else);
+ * the wire's strings must be UTF-8, so this one refuses them instead.
+ */
+class StrictUtf8Reader extends protobuf.Reader {
+  override string(): string {
+    return STRICT_UTF8.decode(this.bytes());
+  }
+}
 
 function schemaOf(type: ControlMessageType): protobuf.Type | null {
   if (!(type in SCHEMA))
@@ -359,7 +490,7 @@ export function decodePayload<T extends ControlMessageType>(
     // A plain Uint8Array view gets protobufjs's strict reader: its Buffer reader silently
     // truncates a string whose length runs past the end instead of refusing it.
     const strict = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const payload = schema.toObject(schema.decode(strict), TO_OBJECT);
+    const payload = schema.toObject(schema.decode(new StrictUtf8Reader(strict)), TO_OBJECT);
     for (const field of BYTES_FIELDS.get(schema) ?? []) {
       const value = payload[field] as Uint8Array;
       payload[field] = Buffer.from(value.buffer, value.byteOffset, value.byteLength);

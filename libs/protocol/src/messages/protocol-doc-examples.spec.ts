@@ -1,10 +1,16 @@
 import {
+  BinaryKind,
   DeliveryStatus,
+  encodeBinaryMessage,
   encodeAnnouncement,
   encodeFrame,
   encodePayload,
+  ErrorCode,
+  HostActionKind,
   MessageType,
   Participant,
+  participantIdToUuidBytes,
+  ParticipantList,
   ScreenRole,
 } from '../index';
 
@@ -44,16 +50,24 @@ describe('docs/PROTOCOL.md examples', () => {
             joinedAtMs: 1795550400000,
           } as Participant,
         ],
-      },
+      } as ParticipantList,
       heartbeatIntervalMs: 3000,
       idleTimeoutMs: 15000,
       serverTimeMs: 1795550400000,
+      audioSampleRate: 44100,
+      audioFrameSamples: 512,
     });
     expect(hex(encodeFrame(MessageType.Joined, 1, payload))).toBe(
-      '01 05 00 00 00 5c 00 00 00 01 0a 02 70 31 12 10 00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d ' +
+      '01 05 00 00 00 63 00 00 00 01 0a 02 70 31 12 10 00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d ' +
         '0e 0f 1a 07 73 74 61 6e 64 75 70 22 05 61 6c 69 63 65 2a 27 0a 07 73 74 61 6e 64 75 70 12 ' +
         '1c 0a 02 70 31 12 05 61 6c 69 63 65 1a 08 31 30 2e 30 2e 30 2e 32 30 80 9c 93 f9 a0 34 38 ' +
-        'b8 17 40 98 75 50 80 9c 93 f9 a0 34',
+        'b8 17 40 98 75 50 80 9c 93 f9 a0 34 60 c4 d8 02 68 80 04',
+    );
+  });
+
+  it('JoinReply.video_datagram_bytes (section 16)', () => {
+    expect(hex(encodePayload(MessageType.Joined, { videoDatagramBytes: 16384 }))).toBe(
+      'f0 01 80 80 01',
     );
   });
 
@@ -122,6 +136,37 @@ describe('docs/PROTOCOL.md examples', () => {
     );
   });
 
+  it('encryption in transit: an announcement with the TLS fingerprint, and the TLS_REQUIRED refusal (section 14)', () => {
+    const datagram = encodeAnnouncement({
+      serverId: '00010203-0405-0607-0809-0a0b0c0d0e0f',
+      name: 'Aula',
+      protocolVersion: 1,
+      controlHost: '10.0.0.5',
+      controlPort: 5000,
+      fingerprint256: Array.from({ length: 32 }, (_, i) =>
+        (0xe0 + i).toString(16).toUpperCase(),
+      ).join(':'),
+    });
+    expect(datagram.length).toBe(71);
+    expect(hex(datagram)).toBe(
+      '53 41 50 44 02 01 00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f 13 88 ' +
+        '04 41 75 6c 61 08 31 30 2e 30 2e 30 2e 35 ' +
+        '20 e0 e1 e2 e3 e4 e5 e6 e7 e8 e9 ea eb ec ed ee ef f0 f1 f2 f3 f4 f5 f6 f7 f8 f9 fa fb fc fd fe ff',
+    );
+    const refusal = encodeFrame(
+      MessageType.Error,
+      0,
+      encodePayload(MessageType.Error, {
+        code: ErrorCode.TlsRequired,
+        message: 'TLS only',
+        fatal: true,
+      }),
+    );
+    expect(hex(refusal)).toBe(
+      '01 0f 00 00 00 0e 00 00 00 00 08 20 12 08 54 4c 53 20 6f 6e 6c 79 20 01',
+    );
+  });
+
   it('scheduler: MEETINGS_LIST, MEETING_CREATE, MEETING_UPDATE, MEETING_DELETE (section 11)', () => {
     const owner = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
     expect(hex(encodeFrame(MessageType.MeetingsList, 1))).toBe('01 50 00 00 00 00 00 00 00 01');
@@ -162,5 +207,88 @@ describe('docs/PROTOCOL.md examples', () => {
       '01 54 00 00 00 1b 00 00 00 04 0a 07 73 74 61 6e 64 75 70 ' +
         '12 10 00 11 22 33 44 55 66 77 88 99 aa bb cc dd ee ff',
     );
+  });
+
+  it('running a meeting: HOST_ACTION, HOST_ACTION_DONE, RAISE_HAND, SPEAKERS, DISCONNECT code (section 15)', () => {
+    expect(
+      hex(
+        encodeFrame(
+          MessageType.HostAction,
+          5,
+          encodePayload(MessageType.HostAction, {
+            action: HostActionKind.Mute,
+            participantId: 'p2',
+          }),
+        ),
+      ),
+    ).toBe('01 70 00 00 00 06 00 00 00 05 08 01 12 02 70 32');
+    expect(
+      hex(
+        encodeFrame(
+          MessageType.HostActionDone,
+          5,
+          encodePayload(MessageType.HostActionDone, {
+            requestSequence: 5,
+            action: HostActionKind.Mute,
+            participantId: 'p2',
+          }),
+        ),
+      ),
+    ).toBe('01 71 00 00 00 08 00 00 00 05 08 05 10 01 1a 02 70 32');
+    expect(
+      hex(
+        encodeFrame(
+          MessageType.RaiseHand,
+          6,
+          encodePayload(MessageType.RaiseHand, { raised: true }),
+        ),
+      ),
+    ).toBe('01 72 00 00 00 02 00 00 00 06 08 01');
+    expect(
+      hex(
+        encodeFrame(
+          MessageType.Speakers,
+          7,
+          encodePayload(MessageType.Speakers, {
+            meetingId: 'standup',
+            participantIds: ['p2'],
+            atMs: 1795550400000,
+          }),
+        ),
+      ),
+    ).toBe(
+      '01 73 00 00 00 14 00 00 00 07 0a 07 73 74 61 6e 64 75 70 12 02 70 32 18 80 9c 93 f9 a0 34',
+    );
+    expect(
+      hex(
+        encodeFrame(
+          MessageType.Disconnect,
+          8,
+          encodePayload(MessageType.Disconnect, { reason: 'removed', code: ErrorCode.Removed }),
+        ),
+      ),
+    ).toBe('01 04 00 00 00 0c 00 00 00 08 0a 07 72 65 6d 6f 76 65 64 a0 01 1b');
+  });
+
+  it('gateway: a FILE_CHUNK binary message', () => {
+    expect(hex(encodeBinaryMessage(BinaryKind.FileChunk, 1, Buffer.from('hello')))).toBe(
+      '01 00 00 00 01 68 65 6c 6c 6f',
+    );
+  });
+
+  it('gateway: MIC_FRAME, MIX_FRAME and VIDEO_FRAME headers', () => {
+    const mic = encodeBinaryMessage(BinaryKind.MicFrame, 1, new Uint8Array(1024));
+    expect(mic.length).toBe(5 + 1024);
+    expect(hex(mic.subarray(0, 5))).toBe('04 00 00 00 01');
+    expect(hex(encodeBinaryMessage(BinaryKind.MixFrame, 666, new Uint8Array(0)))).toBe(
+      '05 00 00 02 9a',
+    );
+    const sender = participantIdToUuidBytes('6f1c0a2e-55aa-4b3c-9d8e-0123456789ab');
+    const video = encodeBinaryMessage(
+      BinaryKind.VideoFrame,
+      42,
+      Uint8Array.of(...sender, 0xff, 0xd8),
+    );
+    expect(hex(video)).toBe('07 00 00 00 2a 6f 1c 0a 2e 55 aa 4b 3c 9d 8e 01 23 45 67 89 ab ff d8');
   });
 });

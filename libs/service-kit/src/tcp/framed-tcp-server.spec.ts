@@ -8,6 +8,7 @@ import {
   FrameTooLargeError,
   IncompleteFrameTimeoutError,
 } from '@sapora/protocol';
+import { waitFor } from '@sapora/testing';
 import { FramedConnection } from './framed-connection';
 import { FramedTcpServer } from './framed-tcp-server';
 
@@ -28,6 +29,8 @@ describe('FramedTcpServer and FramedConnection', () => {
       limits: LIMITS,
       incompleteFrameTimeoutMs: 150,
       maxSendBufferBytes: 256 * 1024,
+      // Framing is the same over TLS; these cases speak plain TCP (framed-tcp-server-tls.spec.ts: TLS).
+      security: { tls: null, allowPlaintext: true, handshakeTimeoutMs: 5_000 },
     });
     server.on('connection', (connection) => connections.push(connection));
     port = (await server.listen()).port;
@@ -46,10 +49,8 @@ describe('FramedTcpServer and FramedConnection', () => {
     return socket;
   }
 
-  async function waitForConnection(): Promise<FramedConnection> {
-    while (connections.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
-    return connections[0];
-  }
+  const waitForConnection = (): Promise<FramedConnection> =>
+    waitFor(() => connections[0], { what: 'the server to take the connection' });
 
   it('turns bytes into frames and answers with numbered frames', async () => {
     const socket = await client();
@@ -60,21 +61,21 @@ describe('FramedTcpServer and FramedConnection', () => {
     );
     const payloads: string[] = [];
     const connection = await waitForConnection();
+    const one = encodeFrame(2, 1, Buffer.from('one'));
+    const two = encodeFrame(2, 2, Buffer.from('two'));
     await new Promise<void>((resolve) => {
       connection.on('frame', (frame) => {
         payloads.push(frame.payload.toString());
         connection.send(2, Buffer.from('ack'));
+        // The rest of the second frame's header only once the first frame is through: the
+        // header arrives cut in two.
+        if (payloads.length === 1) socket.write(two.subarray(7));
         if (payloads.length === 2) resolve();
       });
-      const bytes = Buffer.concat([
-        encodeFrame(2, 1, Buffer.from('one')),
-        encodeFrame(2, 2, Buffer.from('two')),
-      ]);
-      socket.write(bytes.subarray(0, 7));
-      setTimeout(() => socket.write(bytes.subarray(7)), 20);
+      socket.write(Buffer.concat([one, two.subarray(0, 7)]));
     });
     expect(payloads).toEqual(['one', 'two']);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitFor(() => answers.length === 2, { what: 'both answers' });
     expect(answers).toEqual([1, 2]);
     expect(connections[0].remoteAddress).toBe('127.0.0.1');
     socket.destroy();
@@ -89,9 +90,11 @@ describe('FramedTcpServer and FramedConnection', () => {
     big.write(encodeFrame(1, 1, Buffer.alloc(65)).subarray(0, 10));
     const slow = await client();
     slow.write(encodeFrame(2, 1, Buffer.alloc(10)).subarray(0, 12));
-    await new Promise((resolve) => setTimeout(resolve, 400));
-    expect(errors.some((error) => error instanceof FrameTooLargeError)).toBe(true);
-    expect(errors.some((error) => error instanceof IncompleteFrameTimeoutError)).toBe(true);
+    const reported = (kind: new (...args: never[]) => Error): boolean =>
+      errors.some((error) => error instanceof kind);
+    await waitFor(() => reported(FrameTooLargeError) && reported(IncompleteFrameTimeoutError), {
+      what: 'an oversize frame and a frame left half sent to be reported',
+    });
     big.destroy();
     slow.destroy();
   });
@@ -104,6 +107,7 @@ describe('FramedTcpServer and FramedConnection', () => {
       incompleteFrameTimeoutMs: 1_000,
       maxSendBufferBytes: 256 * 1024,
       firstFrameTimeoutMs: 100,
+      security: { tls: null, allowPlaintext: true, handshakeTimeoutMs: 5_000 },
     });
     strict.on('connection', (connection) =>
       connection.on('protocolError', (error) => connection.closeForProtocolError(error)),
@@ -132,7 +136,7 @@ describe('FramedTcpServer and FramedConnection', () => {
 
   it('stops accepting at once, and drain cuts off connections that outstay the grace', async () => {
     const socket = await client();
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await waitForConnection();
     server.stopAccepting();
     const refused = connect(port, '127.0.0.1');
     await expect(

@@ -1,0 +1,5 @@
+module.exports = {
+  ...require('../../tools/jest/jest.preset.cjs'),
+  displayName: 'gateway',
+  rootDir: __dirname,
+};

@@ -1,0 +1,4 @@
+#!/usr/bin/env node
+import { gatewayService } from './gateway-service';
+
+gatewayService.main();

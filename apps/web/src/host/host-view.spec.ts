@@ -1,0 +1,39 @@
+import type { WebParticipant } from '@sapora/protocol/gateway';
+import { cssString, emptyHostView, participantMarks, withRoom, withSpeakers } from './host-view';
+
+const person = (participantId: string, name: string): WebParticipant => ({
+  participantId,
+  name,
+  muted: false,
+  presenting: false,
+  joinedAtMs: 0,
+});
+
+describe('host view', () => {
+  it('marks the host, raised hands in order, mutes by the host, recorders and the speaker', () => {
+    const view = withSpeakers(
+      withRoom(emptyHostView, {
+        type: 'room',
+        hostId: 'a',
+        locked: true,
+        raisedHands: ['c', 'b'],
+        mutedBy: { b: 'Ann' },
+        recording: ['c'],
+      }),
+      ['b'],
+    );
+    expect(view.locked).toBe(true);
+    const css = participantMarks(view, [person('a', 'Ann'), person('b', 'Ben'), person('c', 'Cy')]);
+    expect(css).toContain('[data-participant="Ann"] .tile-name::after');
+    expect(css).toContain('content: " · host"');
+    expect(css).toContain('content: " · hand 2 · muted by Ann"');
+    expect(css).toContain('content: " · hand 1 · recording"');
+    expect(css).toContain('.tile[data-participant="Ben"] { box-shadow');
+    expect(css).not.toContain('.tile[data-participant="Ann"] { box-shadow');
+  });
+
+  it('quotes names safely for CSS', () => {
+    expect(cssString('a"b\\c')).toBe('"a\\"b\\\\c"');
+    expect(participantMarks(emptyHostView, [person('x', '"}body{')])).toBe('');
+  });
+});

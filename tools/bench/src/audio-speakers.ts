@@ -1,0 +1,114 @@
+import { createSocket, Socket } from 'node:dgram';
+import { MixClock, ToneSource } from '@sapora/media';
+import { Session } from '@sapora/client';
+import {
+  AUDIO_FRAME_SAMPLES,
+  AUDIO_SAMPLE_RATE,
+  encodeAudioDatagram,
+  encodeKeepalive,
+} from '@sapora/protocol';
+
+interface Speaker {
+  session: Session;
+  socket: Socket;
+  port: number;
+  token: Buffer;
+  tone: ToneSource;
+  sequence: number;
+  heard: number;
+}
+
+/** Mixes a load of `count` participants is owed each second (one per participant per frame). */
+export const owedMixesPerSecond = (count: number): number =>
+  (count * AUDIO_SAMPLE_RATE) / AUDIO_FRAME_SAMPLES;
+
+/**
+ * The audio benchmarks' load: `count` participants in rooms of `roomSize`, everyone talking
+ * (a tone each), one socket each and one drift-free clock for all, counting the mixes they get.
+ */
+export class AudioSpeakers {
+  readonly #speakers: Speaker[];
+  readonly #clock: MixClock;
+
+  private constructor(speakers: Speaker[]) {
+    this.#speakers = speakers;
+    let timestamp = 0;
+    this.#clock = new MixClock((AUDIO_FRAME_SAMPLES / AUDIO_SAMPLE_RATE) * 1000, () => {
+      timestamp += AUDIO_FRAME_SAMPLES;
+      for (const speaker of speakers) {
+        speaker.sequence++;
+        speaker.socket.send(
+          encodeAudioDatagram(speaker.token, speaker.sequence, timestamp, speaker.tone.next()),
+          speaker.port,
+          '127.0.0.1',
+        );
+      }
+    });
+  }
+
+  /**
+   * Joins them through control on loopback. `audioPort`: where every speaker sends; without it,
+   * each sends where its join reply places its room (the session asks for audio).
+   */
+  static async join(options: {
+    controlPort: number;
+    count: number;
+    roomSize: number;
+    meetingPrefix: string;
+    audioPort?: number;
+  }): Promise<AudioSpeakers> {
+    const { controlPort, count, roomSize, meetingPrefix, audioPort } = options;
+    const speakers: Speaker[] = [];
+    for (let i = 0; i < count; i++) {
+      const session = new Session({
+        host: '127.0.0.1',
+        port: controlPort,
+        username: `s${i}`,
+        meetingId: `${meetingPrefix}-${Math.floor(i / roomSize)}`,
+        ...(audioPort === undefined ? { media: ['audio' as const] } : {}),
+      });
+      const info = await session.connect();
+      const socket = createSocket('udp4');
+      await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+      const speaker: Speaker = {
+        session,
+        socket,
+        port: audioPort ?? session.endpoint('audio').port,
+        token: Buffer.from(info.sessionToken),
+        tone: new ToneSource(200 + (i % roomSize) * 110, AUDIO_SAMPLE_RATE, AUDIO_FRAME_SAMPLES),
+        sequence: 0,
+        heard: 0,
+      };
+      socket.on('message', () => speaker.heard++);
+      socket.send(encodeKeepalive(speaker.token, 0), speaker.port, '127.0.0.1');
+      speakers.push(speaker);
+    }
+    return new AudioSpeakers(speakers);
+  }
+
+  /**
+   * Talks for `warmupMs + windowMs`, then stops: the mixes received per second over the window
+   * (the warm-up, with its joins settling, is not counted). `onWindow` runs as the window opens.
+   */
+  async talk(warmupMs: number, windowMs: number, onWindow?: () => void): Promise<number> {
+    this.#clock.start();
+    await new Promise((resolve) => setTimeout(resolve, warmupMs));
+    onWindow?.();
+    const before = this.#heard();
+    await new Promise((resolve) => setTimeout(resolve, windowMs));
+    const perSecond = (this.#heard() - before) / (windowMs / 1000);
+    this.#clock.close();
+    return perSecond;
+  }
+
+  async leave(): Promise<void> {
+    for (const speaker of this.#speakers) {
+      speaker.socket.close();
+      await speaker.session.leave();
+    }
+  }
+
+  #heard(): number {
+    return this.#speakers.reduce((sum, s) => sum + s.heard, 0);
+  }
+}

@@ -7,7 +7,7 @@ import { GatewayTab, ServiceStack, waitFor } from '@sapora/testing';
 const REPO = join(__dirname, '..', '..', '..');
 const SCREENSHOT = join(REPO, 'docs', 'images', 'host-controls.png');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const LONG = 20_000;
+const LONG = 60_000;
 
 /** The host's page in real Chromium, another participant as a plain gateway tab. */
 describe('running a meeting in the browser', () => {
@@ -26,7 +26,7 @@ describe('running a meeting in the browser', () => {
     });
     url = `https://127.0.0.1:${stack.ports.get('gateway')}/`;
     browser = await chromium.launch({ executablePath: CHROMIUM });
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
@@ -47,8 +47,8 @@ describe('running a meeting in the browser', () => {
       viewport: { width: 1280, height: 720 },
     });
     const page = await context.newPage();
-    await page.goto(url, { timeout: 3 * LONG });
-    await page.waitForSelector('#login-join:not([disabled])', { timeout: 3 * LONG });
+    await page.goto(url, { timeout: 2 * LONG });
+    await page.waitForSelector('#login-join:not([disabled])', { timeout: 2 * LONG });
     await page.fill('#login-name', 'Ann');
     await page.fill('#login-meeting', 'board');
     await page.click('#login-join');
@@ -92,5 +92,5 @@ describe('running a meeting in the browser', () => {
     await page.screenshot({ path: SCREENSHOT });
     ben.close();
     await context.close();
-  }, 120_000);
+  }, 240_000);
 });

@@ -14,7 +14,9 @@ const SCREENSHOT = join(tmpdir(), `sapora-meeting-chat-${process.pid}.png`);
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const MEETING = 'standup';
 /** Generous: the machine is shared, and a browser is slow to start. */
-const LONG = 20_000;
+const LONG = 60_000;
+/** A closed tab's participant is gone within one heartbeat interval, with room for a busy machine. */
+const LEFT_WITHIN_MS = 20_000;
 
 const md5 = (bytes: Buffer): string => createHash('md5').update(bytes).digest('hex');
 
@@ -44,7 +46,7 @@ describe('the meeting in a browser', () => {
     });
     url = `https://127.0.0.1:${stack.ports.get('gateway')}/`;
     browser = await chromium.launch({ executablePath: CHROMIUM });
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     for (const process of processes)
@@ -69,10 +71,10 @@ describe('the meeting in a browser', () => {
       if (message.type() === 'error') consoleErrors.push(`${message.text()} (${page.url()})`);
     });
     page.on('pageerror', (error) => consoleErrors.push(String(error)));
-    await page.goto(url, { timeout: 3 * LONG });
+    await page.goto(url, { timeout: 2 * LONG });
     try {
       // A browser starting on a busy machine can take a while to load the page and connect.
-      await page.waitForSelector('#login-join:not([disabled])', { timeout: 3 * LONG });
+      await page.waitForSelector('#login-join:not([disabled])', { timeout: 2 * LONG });
     } catch (error) {
       const shown = await page.evaluate(() => document.body.innerText).catch(() => '?');
       throw new Error(
@@ -230,8 +232,8 @@ describe('the meeting in a browser', () => {
     const closedAt = Date.now();
     await dan.close();
     await waitForTiles(ann, ['Ann (You)', 'Bob', 'Carol']);
-    expect(Date.now() - closedAt).toBeLessThan(LONG);
-  }, 180_000);
+    expect(Date.now() - closedAt).toBeLessThan(LEFT_WITHIN_MS);
+  }, 300_000);
 
   it('2. files: browser to `sapora receive` and `sapora send` to the browser, byte for byte', async () => {
     const inbox = join(dir, 'inbox');
@@ -293,7 +295,7 @@ describe('the meeting in a browser', () => {
     expect(md5(readFileSync(saved))).toBe(md5(numbers));
     expect((await download).suggestedFilename()).toBe('numbers.bin');
     await bob.locator('.transfer[data-file="numbers.bin"] .transfer-state.sent').waitFor();
-  }, 120_000);
+  }, 240_000);
 
   it('3. a CLI presenter’s screen takes the stage, and the grid comes back when it stops', async () => {
     const presenter = cli([
@@ -339,7 +341,7 @@ describe('the meeting in a browser', () => {
     expect(await presenter.exited).toBe(0);
     await ann.locator('.grid').waitFor({ timeout: LONG });
     await bob.locator('.grid').waitFor({ timeout: LONG });
-  }, 90_000);
+  }, 180_000);
 
   it('4. meetings scheduled in the browser are listed by `sapora meetings list`; reminders reach the page', async () => {
     await openPanel(ann, 'schedule');
@@ -389,7 +391,7 @@ describe('the meeting in a browser', () => {
       await page
         .locator('.toast-reminder', { hasText: 'Sprint retrospective (retro) starts now' })
         .waitFor({ timeout: 2 * LONG });
-  }, 90_000);
+  }, 180_000);
 
   it('5. garbage and oversized messages are refused on their socket; the tabs carry on', async () => {
     const rogue = await GatewayTab.open(url);
@@ -418,7 +420,7 @@ describe('the meeting in a browser', () => {
     await message(bob, 'still with you')
       .locator('.delivery', { hasText: 'delivered' })
       .waitFor({ state: 'attached', timeout: LONG });
-  }, 60_000);
+  }, 120_000);
 
   it('6. the screenshot is saved and no page logged a console error', () => {
     const png = readFileSync(SCREENSHOT);

@@ -22,8 +22,10 @@ export interface ServiceProcess {
 export interface ServiceReadiness {
   /** Ready once it prints a line matching this (default: "<app> listening" or "announcing")... */
   line?: RegExp;
-  /** ...or once this TCP port accepts connections (for quiet log levels). */
+  /** ...or once this TCP port accepts connections (for quiet log levels)... */
   tcpPort?: number;
+  /** ...at this address (loopback by default). */
+  tcpHost?: string;
   /** Every line the service prints on stdout. */
   onLine?: (line: string) => void;
   timeoutMs?: number;
@@ -33,9 +35,9 @@ export interface ServiceReadiness {
   nodeArgs?: string[];
 }
 
-function accepts(port: number): Promise<boolean> {
+function accepts(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
+    const socket = connect(port, host);
     socket.once('connect', () => {
       socket.destroy();
       resolve(true);
@@ -86,7 +88,8 @@ export async function startServiceProcess(
   const timeoutMs = ready.timeoutMs ?? 60_000;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (ready.tcpPort !== undefined ? await accepts(ready.tcpPort) : sawReadyLine) break;
+    if (ready.tcpPort !== undefined ? await accepts(ready.tcpPort, ready.tcpHost) : sawReadyLine)
+      break;
     if (child.exitCode !== null)
       throw new Error(`${app} exited with ${child.exitCode} before it was ready:\n${output}`);
     if (Date.now() > deadline)

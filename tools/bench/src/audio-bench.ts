@@ -4,17 +4,32 @@
  *   npm run bench:audio
  * For each load it runs a few seconds and reads the mixer's own figures (its 'audio stats' log
  * line): missed frame periods, p99 lateness of the mix tick, and the latency the server adds
- * (datagram in to the mix containing it sent, p50/p99). The speakers and listeners are one
- * process on the other core: one socket each, one drift-free clock for all.
+ * (datagram in to the mix containing it sent, p50/p99). The speakers and listeners (one socket
+ * each, one drift-free clock for all) are a process of their own (audio-generator.ts) in a
+ * network namespace of its own, reaching the services over a veth pair like a client on the
+ * LAN; with two cores or more the mixer gets core 0 and the generator the rest, so the figures
+ * measure the mixer, not the generator. Without root (no namespaces) the generator runs on
+ * loopback and says so.
  */
-import { freePort, startRedis, startServiceProcess } from '@sapora/testing';
+import { spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import {
+  freePort,
+  LabProcess,
+  NetworkLab,
+  startListeningService,
+  startRedis,
+  startServiceProcess,
+} from '@sapora/testing';
 import { figure } from './stats';
-import { startTcpService } from './bench-services';
-import { AudioSpeakers, owedMixesPerSecond } from './audio-speakers';
+import { owedMixesPerSecond } from './audio-speakers';
 
 const ROOM_SIZE = 5;
-const LOADS = [60, 150, 300, 400];
-const RUN_MS = 4_000;
+/** Participants per step; BENCH_AUDIO_LOADS=300,400 measures only those. */
+const LOADS = (process.env.BENCH_AUDIO_LOADS || '60,150,300,400').split(',').map(Number);
+const WARMUP_MS = 1_500;
+const WINDOW_MS = 2_500;
 
 interface MixerFigures {
   participants: number;
@@ -24,42 +39,87 @@ interface MixerFigures {
   addedLatencyP99Ms: number | null;
   received: number;
   sent: number;
+  jitter: { depth: number; targetDepth: number; catchUpDrops: number; shrinkDrops: number };
+}
+
+function labOrNull(): NetworkLab | null {
+  try {
+    return NetworkLab.create(['generator']);
+  } catch (error) {
+    console.log(`generator on loopback, sharing this host's network: ${(error as Error).message}`);
+    return null;
+  }
 }
 
 async function main(): Promise<void> {
+  const cores = availableParallelism();
+  const mixerCpus = cores >= 2 ? '0' : undefined;
+  const generatorCpus = cores >= 2 ? `1-${cores - 1}` : undefined;
+  const lab = labOrNull();
+  const serverHost = lab === null ? '127.0.0.1' : lab.address('here');
   const redis = await startRedis();
   const controlPort = await freePort();
   const audioPort = await freePort();
-  const control = await startTcpService('control', redis.url, controlPort);
+  const control = await startListeningService(
+    'control',
+    redis.url,
+    controlPort,
+    { LOG_LEVEL: 'warn', CONTROL_HOST: serverHost },
+    { tcpPort: controlPort, tcpHost: serverHost, cpus: generatorCpus },
+  );
   let latest: MixerFigures | null = null;
   const audio = await startServiceProcess(
     'audio',
     {
       REDIS_URL: redis.url,
-      AUDIO_HOST: '127.0.0.1',
+      AUDIO_HOST: serverHost,
       AUDIO_PORT: String(audioPort),
       AUDIO_STATS_INTERVAL_MS: '1000',
     },
     {
       line: /audio listening/,
+      cpus: mixerCpus,
       onLine: (line) => {
         if (line.includes('"audio stats"')) latest = JSON.parse(line) as MixerFigures;
       },
     },
   );
+  console.log(
+    `mixer on CPU ${mixerCpus ?? 'any'}, generator on CPU ${generatorCpus ?? 'any'}` +
+      (lab === null ? ', on loopback' : ` in its own network namespace (server ${serverHost})`),
+  );
 
   const results: Array<{ load: number; figures: MixerFigures; heardPerSecond: number }> = [];
+  const generatorEnv = {
+    SAPORA_BENCH_SERVER: serverHost,
+    SAPORA_BENCH_CONTROL_PORT: String(controlPort),
+    SAPORA_BENCH_AUDIO_PORT: String(audioPort),
+    SAPORA_BENCH_ROOM_SIZE: String(ROOM_SIZE),
+    SAPORA_BENCH_WARMUP_MS: String(WARMUP_MS),
+    SAPORA_BENCH_WINDOW_MS: String(WINDOW_MS),
+    SAPORA_BENCH_LOADS: LOADS.join(','),
+  };
+  const script = join(__dirname, 'audio-generator.js');
+  const command = generatorCpus === undefined ? process.execPath : 'taskset';
+  const args =
+    generatorCpus === undefined ? [script] : ['-c', generatorCpus, process.execPath, script];
+  const generator =
+    lab === null
+      ? new LabProcess(
+          spawn(command, args, {
+            env: { PATH: process.env.PATH ?? '', ...generatorEnv },
+            stdio: ['ignore', 'pipe', 'pipe'],
+          }),
+        )
+      : lab.run('generator', command, args, generatorEnv);
   try {
     for (const load of LOADS) {
-      const speakers = await AudioSpeakers.join({
-        controlPort,
-        count: load,
-        roomSize: ROOM_SIZE,
-        meetingPrefix: `bench-${load}`,
-        audioPort,
-      });
-      // Skip the first window (joins, warm-up), keep the last complete one.
-      const heardPerSecond = await speakers.talk(1_500, RUN_MS - 1_500);
+      const heard = new RegExp(`^heard ${load} (\\S+) (\\S+)$`, 'm');
+      // Joining a few hundred participants and talking takes seconds; a busy machine, more.
+      await generator.waitForOutput(heard, `the generator's window at ${load}`, 120_000);
+      const [, heardText, generatorLatenessText] = heard.exec(generator.output)!;
+      const heardPerSecond = Number(heardText);
+      const generatorLatenessP99Ms = Number(generatorLatenessText);
       const figures = latest as MixerFigures | null;
       if (figures === null) throw new Error('the audio service printed no figures');
       results.push({ load, figures, heardPerSecond });
@@ -67,12 +127,16 @@ async function main(): Promise<void> {
         `${load} participants (${load / ROOM_SIZE} rooms of ${ROOM_SIZE}): mixer saw ${figures.participants}, ` +
           `missed ticks (last second) ${figures.missedTicksInWindow}, tick lateness p99 ${figures.tickLatenessP99Ms} ms, ` +
           `added latency p50 ${figures.addedLatencyP50Ms} ms p99 ${figures.addedLatencyP99Ms} ms, ` +
-          `mixes received by clients ${heardPerSecond.toFixed(0)}/s (owed ${owedMixesPerSecond(load).toFixed(0)}/s)`,
+          `mixes received by clients ${heardPerSecond.toFixed(0)}/s (owed ${owedMixesPerSecond(load).toFixed(0)}/s), ` +
+          `jitter buffers: mean depth ${figures.jitter.depth} target ${figures.jitter.targetDepth} frames, ` +
+          `${figures.jitter.catchUpDrops} catch-up and ${figures.jitter.shrinkDrops} shrink drops; ` +
+          `the generator's own tick lateness p99 ${generatorLatenessP99Ms.toFixed(2)} ms`,
       );
-      await speakers.leave();
-      await new Promise((resolve) => setTimeout(resolve, 1_200));
     }
+    await generator.waitForOutput(/^done$/m, 'the generator to finish');
   } finally {
+    await generator.stop('SIGKILL');
+    await lab?.close();
     await audio.stop();
     await control.stop();
     await redis.stop();

@@ -1,5 +1,5 @@
 import { createSocket, Socket } from 'node:dgram';
-import { MixClock, ToneSource } from '@sapora/media';
+import { LatencyWindow, MixClock, ToneSource } from '@sapora/media';
 import { Session } from '@sapora/client';
 import {
   AUDIO_FRAME_SAMPLES,
@@ -11,6 +11,7 @@ import {
 interface Speaker {
   session: Session;
   socket: Socket;
+  host: string;
   port: number;
   token: Buffer;
   tone: ToneSource;
@@ -29,39 +30,44 @@ export const owedMixesPerSecond = (count: number): number =>
 export class AudioSpeakers {
   readonly #speakers: Speaker[];
   readonly #clock: MixClock;
+  /** How late the speakers' clock ticked: a late tick sends a burst the mixer must absorb. */
+  readonly #lateness = new LatencyWindow();
 
   private constructor(speakers: Speaker[]) {
     this.#speakers = speakers;
     let timestamp = 0;
-    this.#clock = new MixClock((AUDIO_FRAME_SAMPLES / AUDIO_SAMPLE_RATE) * 1000, () => {
+    this.#clock = new MixClock((AUDIO_FRAME_SAMPLES / AUDIO_SAMPLE_RATE) * 1000, (tick) => {
+      this.#lateness.add(tick.latenessMs);
       timestamp += AUDIO_FRAME_SAMPLES;
       for (const speaker of speakers) {
         speaker.sequence++;
         speaker.socket.send(
           encodeAudioDatagram(speaker.token, speaker.sequence, timestamp, speaker.tone.next()),
           speaker.port,
-          '127.0.0.1',
+          speaker.host,
         );
       }
     });
   }
 
   /**
-   * Joins them through control on loopback. `audioPort`: where every speaker sends; without it,
-   * each sends where its join reply places its room (the session asks for audio).
+   * Joins them through control at `host` (loopback by default). `audioPort`: where every speaker
+   * sends (to `host`); without it, each sends where its join reply places its room (the session
+   * asks for audio).
    */
   static async join(options: {
+    host?: string;
     controlPort: number;
     count: number;
     roomSize: number;
     meetingPrefix: string;
     audioPort?: number;
   }): Promise<AudioSpeakers> {
-    const { controlPort, count, roomSize, meetingPrefix, audioPort } = options;
+    const { host = '127.0.0.1', controlPort, count, roomSize, meetingPrefix, audioPort } = options;
     const speakers: Speaker[] = [];
     for (let i = 0; i < count; i++) {
       const session = new Session({
-        host: '127.0.0.1',
+        host,
         port: controlPort,
         username: `s${i}`,
         meetingId: `${meetingPrefix}-${Math.floor(i / roomSize)}`,
@@ -69,18 +75,20 @@ export class AudioSpeakers {
       });
       const info = await session.connect();
       const socket = createSocket('udp4');
-      await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+      await new Promise<void>((resolve) => socket.bind(0, resolve));
+      const endpoint = audioPort === undefined ? session.endpoint('audio') : null;
       const speaker: Speaker = {
         session,
         socket,
-        port: audioPort ?? session.endpoint('audio').port,
+        host: endpoint?.host ?? host,
+        port: endpoint?.port ?? audioPort!,
         token: Buffer.from(info.sessionToken),
         tone: new ToneSource(200 + (i % roomSize) * 110, AUDIO_SAMPLE_RATE, AUDIO_FRAME_SAMPLES),
         sequence: 0,
         heard: 0,
       };
       socket.on('message', () => speaker.heard++);
-      socket.send(encodeKeepalive(speaker.token, 0), speaker.port, '127.0.0.1');
+      socket.send(encodeKeepalive(speaker.token, 0), speaker.port, speaker.host);
       speakers.push(speaker);
     }
     return new AudioSpeakers(speakers);
@@ -94,11 +102,17 @@ export class AudioSpeakers {
     this.#clock.start();
     await new Promise((resolve) => setTimeout(resolve, warmupMs));
     onWindow?.();
+    this.#lateness.reset();
     const before = this.#heard();
     await new Promise((resolve) => setTimeout(resolve, windowMs));
     const perSecond = (this.#heard() - before) / (windowMs / 1000);
     this.#clock.close();
     return perSecond;
+  }
+
+  /** p99 of how late the speakers' clock ticked during the last window, ms. */
+  get tickLatenessP99Ms(): number {
+    return this.#lateness.percentile(99);
   }
 
   async leave(): Promise<void> {

@@ -207,12 +207,32 @@ export class AudioServer
   #logStats(): void {
     let participants = 0;
     const wrongFrameSizes: Record<string, number> = {};
+    // The jitter buffers as a whole (drops since each joined): what shapes the added latency.
+    const jitter = {
+      depth: 0,
+      targetDepth: 0,
+      concealed: 0,
+      late: 0,
+      catchUpDrops: 0,
+      shrinkDrops: 0,
+    };
     for (const room of this.#rooms.values()) {
       participants += room.size;
-      for (const participant of room.participants())
+      for (const participant of room.participants()) {
         if (participant.wrongFrameSize > 0)
           wrongFrameSizes[participant.participantId] = participant.wrongFrameSize;
+        const buffer = participant.jitter.stats;
+        jitter.depth += buffer.depth;
+        jitter.targetDepth += buffer.targetDepth;
+        jitter.concealed += buffer.concealed;
+        jitter.late += buffer.late;
+        jitter.catchUpDrops += buffer.catchUpDrops;
+        jitter.shrinkDrops += buffer.shrinkDrops;
+      }
     }
+    // Means per participant: frames queued now, and frames aimed for.
+    jitter.depth = round(jitter.depth / participants) ?? 0;
+    jitter.targetDepth = round(jitter.targetDepth / participants) ?? 0;
     this.logger.info(
       {
         ...this.stats,
@@ -222,6 +242,7 @@ export class AudioServer
         addedLatencyP50Ms: round(this.#addedLatency.percentile(50)),
         addedLatencyP99Ms: round(this.#addedLatency.percentile(99)),
         wrongFrameSizes,
+        jitter,
       },
       'audio stats',
     );

@@ -9,6 +9,10 @@
  *   (and restarts after the sender goes quiet) once `targetDepth` frames are queued, and a
  *   queue that grows more than two frames past the target drops frames to catch up. It never holds more
  *   than `maxDelayMs`: a packet that would overflow it pushes the playout point forward.
+ * - A queue that stays above its target for a whole shrink window (a sender's clock a little
+ *   faster than the mixer's, a burst after a stall) loses one frame per window, so the delay
+ *   returns to the target instead of sitting up to two frames deeper; reordering, which only
+ *   deepens the queue for a moment, never triggers it.
  * - A missing frame while later ones are queued is concealed: the last frame repeated at half
  *   the level each time, then silence, rather than a stall.
  * - When the queue runs dry the buffer goes back to waiting and pull() returns null, so a
@@ -36,6 +40,8 @@ export interface JitterBufferStats {
   concealed: number;
   overflowDrops: number;
   catchUpDrops: number;
+  /** Frames dropped because the queue stood above its target for a whole shrink window. */
+  shrinkDrops: number;
   /** Frames queued now. */
   depth: number;
   /** Frames queued before playout starts, from the jitter. */
@@ -48,6 +54,8 @@ export interface JitterBufferStats {
 const MAX_CONCEALED = 3;
 /** Frames a queue may run past its target before the buffer drops one to catch up. */
 const CATCH_UP_SLACK = 2;
+/** Pulls over which the smallest queue is watched before a standing excess is shrunk (~0.37 s of 11.6 ms frames). */
+const SHRINK_WINDOW = 32;
 
 const seqBefore = (a: number, b: number): boolean => ((a - b) | 0) < 0;
 
@@ -73,6 +81,8 @@ export class JitterBuffer {
   #targetDepth: number;
   #jitterMs = 0;
   #lastTransitMs: number | null = null;
+  #windowPulls = 0;
+  #windowMinQueued = Infinity;
   readonly #stats = {
     received: 0,
     played: 0,
@@ -81,6 +91,7 @@ export class JitterBuffer {
     concealed: 0,
     overflowDrops: 0,
     catchUpDrops: 0,
+    shrinkDrops: 0,
   };
 
   constructor(options: JitterBufferOptions) {
@@ -172,6 +183,7 @@ export class JitterBuffer {
       this.#advance(false);
       this.#stats.catchUpDrops++;
     }
+    this.#shrinkStandingQueue();
     const slot = this.#slotOf(this.#nextSeq);
     if (this.#filled[slot] === 1 && this.#slotSeq[slot] === this.#nextSeq) {
       this.#filled[slot] = 0;
@@ -188,12 +200,26 @@ export class JitterBuffer {
       // The sender stopped (muted, silent, gone): wait for it again, at the current depth.
       this.#playing = false;
       this.#lastTransitMs = null;
+      this.#windowPulls = 0;
+      this.#windowMinQueued = Infinity;
       return null;
     }
     this.#nextSeq = (this.#nextSeq + 1) | 0;
     this.#lastArrivalMs = NaN;
     this.#stats.concealed++;
     return this.#conceal();
+  }
+
+  /** Drops the oldest frame when the queue never fell to its target during the last window. */
+  #shrinkStandingQueue(): void {
+    if (this.#queued < this.#windowMinQueued) this.#windowMinQueued = this.#queued;
+    if (++this.#windowPulls < SHRINK_WINDOW) return;
+    if (this.#windowMinQueued > this.#targetDepth) {
+      this.#advance(false);
+      this.#stats.shrinkDrops++;
+    }
+    this.#windowPulls = 0;
+    this.#windowMinQueued = Infinity;
   }
 
   #conceal(): Int16Array {

@@ -61,5 +61,6 @@ USER node
 # whether it is serving and reaches Redis (exit 0), not merely whether a process exists.
 HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
   CMD ["sh", "-c", "exec node apps/$APP/dist/main.js --health"]
-# The same command the tests and `npm start` run (apps/<app>/dist/main.js).
-CMD ["sh", "-c", "exec node apps/$APP/dist/main.js"]
+# The same command the tests and `npm start` run (apps/<app>/dist/main.js, with the node
+# options in apps/<app>/node-options when the app has that file).
+CMD ["sh", "-c", "exec node $(grep -hv '^#' apps/$APP/node-options 2>/dev/null) apps/$APP/dist/main.js"]

@@ -29,7 +29,15 @@ const children = services.map(({ name, dir }) => {
     console.error(`start-all: ${name} is not built (${main} missing); run "npm run build" first`);
     process.exit(1);
   }
-  const child = spawn(process.execPath, [main], { env, stdio: 'inherit' });
+  // apps/<app>/node-options: node options the service is always started with (as deployed).
+  const optionsFile = join(dir, 'node-options');
+  const options = existsSync(optionsFile)
+    ? readFileSync(optionsFile, 'utf8')
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line !== '' && !line.startsWith('#'))
+    : [];
+  const child = spawn(process.execPath, [...options, main], { env, stdio: 'inherit' });
   child.on('exit', (code, signal) => {
     if (!stopping) {
       console.error(`start-all: ${name} exited (${signal ?? code}); stopping the others`);

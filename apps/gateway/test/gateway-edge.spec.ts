@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
@@ -35,6 +35,17 @@ describe('gateway edge: bad messages and vanished tabs', () => {
   afterAll(async () => {
     await stack.stop();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs with the node options every launcher gives it (apps/gateway/node-options)', () => {
+    const options = readFileSync(join(__dirname, '..', 'node-options'), 'utf8')
+      .split('\n')
+      .filter((line) => line.startsWith('--'));
+    expect(options).toContain('--initial-old-space-size=256');
+    const commandLine = readFileSync(`/proc/${stack.pids.get('gateway')}/cmdline`, 'utf8').split(
+      '\0',
+    );
+    for (const option of options) expect(commandLine).toContain(option);
   });
 
   it('answers every malformed message with an error on that socket and keeps serving everyone', async () => {

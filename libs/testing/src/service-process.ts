@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -35,6 +36,16 @@ export interface ServiceReadiness {
   nodeArgs?: string[];
 }
 
+/** The node options an app is always started with (apps/<app>/node-options), as deployed. */
+function appNodeOptions(app: string): string[] {
+  const file = join(APPS, app, 'node-options');
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
+}
+
 function accepts(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect(port, host);
@@ -55,7 +66,11 @@ export async function startServiceProcess(
   env: Record<string, string>,
   ready: ServiceReadiness = {},
 ): Promise<ServiceProcess> {
-  const main = [...(ready.nodeArgs ?? []), join(APPS, app, 'dist', 'main.js')];
+  const main = [
+    ...appNodeOptions(app),
+    ...(ready.nodeArgs ?? []),
+    join(APPS, app, 'dist', 'main.js'),
+  ];
   // taskset execs node in its own process, so the pid stays the service's.
   const [command, args] =
     ready.cpus === undefined || ready.cpus === ''

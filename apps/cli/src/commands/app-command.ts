@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { DEFAULT_PORTS } from '@sapora/protocol';
@@ -33,6 +33,16 @@ function gatewayMain(): string {
   if (!existsSync(main))
     throw new Error(`the gateway is not built (${main} is missing); run "npm run build"`);
   return main;
+}
+
+/** The node options the gateway is always started with (apps/gateway/node-options), if any. */
+function gatewayNodeOptions(main: string): string[] {
+  const file = join(dirname(main), '..', 'node-options');
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
 }
 
 function portIsFree(port: number): Promise<boolean> {
@@ -91,7 +101,8 @@ export async function appCommand(args: string[]): Promise<number> {
   if (!/^\d{1,5}$/.test(discoveryPort))
     throw new UsageError('--discovery-port must be a port number');
 
-  const gateway = spawn(process.execPath, [gatewayMain()], {
+  const main = gatewayMain();
+  const gateway = spawn(process.execPath, [...gatewayNodeOptions(main), main], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       ...process.env,

@@ -16,6 +16,8 @@ const DATA_BACKLOG_BYTES = 1024 * 1024;
  * the page's playback conceals.
  */
 const AUDIO_BACKLOG_BYTES = 256 * 1024;
+/** Payloads below this are copied behind their header into one buffer; larger ones are not. */
+const COPY_BELOW_BYTES = 4096;
 /** The FrameGate key of the screen share (camera frames are keyed by their sender). */
 const SCREEN_STREAM = '';
 
@@ -117,11 +119,26 @@ export class TabSocket {
 
   #writeFrame(frame: Frame): void {
     const prefixLength = frame.prefix?.length ?? 0;
-    const message = Buffer.allocUnsafe(BINARY_HEADER_LENGTH + prefixLength + frame.payload.length);
-    writeBinaryHeader(message, frame.kind, frame.number);
-    if (frame.prefix !== null) message.set(frame.prefix, BINARY_HEADER_LENGTH);
-    message.set(frame.payload, BINARY_HEADER_LENGTH + prefixLength);
-    this.#write(message);
+    if (frame.payload.length < COPY_BELOW_BYTES) {
+      const message = Buffer.allocUnsafe(
+        BINARY_HEADER_LENGTH + prefixLength + frame.payload.length,
+      );
+      writeBinaryHeader(message, frame.kind, frame.number);
+      if (frame.prefix !== null) message.set(frame.prefix, BINARY_HEADER_LENGTH);
+      message.set(frame.payload, BINARY_HEADER_LENGTH + prefixLength);
+      this.#write(message);
+      return;
+    }
+    // One message in two WebSocket fragments: the header, then the payload itself, shared by
+    // every tab it goes to. Copying a picture per tab made the external memory churn that
+    // brought a full garbage collection every few hundred milliseconds.
+    const head = Buffer.allocUnsafe(BINARY_HEADER_LENGTH + prefixLength);
+    writeBinaryHeader(head, frame.kind, frame.number);
+    if (frame.prefix !== null) head.set(frame.prefix, BINARY_HEADER_LENGTH);
+    const bytes = head.length + frame.payload.length;
+    this.#gate.sending(bytes);
+    this.#ws.send(head, { binary: true, fin: false });
+    this.#ws.send(frame.payload, { binary: true, fin: true }, () => this.#written(bytes));
   }
 
   #write(data: string | Buffer): void {

@@ -11,7 +11,8 @@
  * carries its send time). "Real time": at least 98% of both delivered and the gateway below
  * 100% of its core. The same camera path without the gateway (native clients of the video
  * relay, in a room of their own, measured in the same windows) is subtracted from the tabs' p99
- * for the latency the gateway adds.
+ * for the latency the gateway adds: the headline at 50 tabs (the target load), and again at the
+ * last step that was real time.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -40,7 +41,10 @@ const FPS = 15;
 const WINDOW_MS = 4_000;
 const SETTLE_MS = 1_500;
 const DELIVERED_MIN_PCT = 98;
-const BUDGET_MS = 45_000;
+/** The load the added-latency headline is read at. */
+const TARGET_TABS = 50;
+/** No new step after this long (a step of 5 tabs takes about 6 s). */
+const BUDGET_MS = 240_000;
 
 /** A JPEG envelope of 20-30 KB whose bytes 2-9 carry its send time (performance.now()). */
 function cameraFrame(bytes: number): Buffer {
@@ -103,26 +107,34 @@ async function openRoom(index: number, gatewayUrl: string): Promise<Room> {
 
 /**
  * Every tab's microphone and camera on one clock: due frames go out each tick, so the load is
- * what real tabs send (86 mic frames and 15 camera frames a second each).
+ * what real tabs send (86 mic frames and 15 camera frames a second each). Each camera has a
+ * phase of its own, as cameras in different browsers do: all of them firing in the same
+ * millisecond would make a burst that grows with the tabs and no real meeting sends.
  */
 function drive(rooms: Room[]): () => void {
   const tone = new ToneSource(440, RATE, FRAME).next();
   const pcm = new Uint8Array(tone.buffer.slice(0));
   const started = performance.now();
+  const cameras = rooms.flatMap((room) =>
+    room.tabs.map((tab, i) => ({
+      tab,
+      frame: room.frames[i],
+      phaseMs: Math.random() * (1000 / FPS),
+      sent: 0,
+    })),
+  );
   let micSent = 0;
-  let videoSent = 0;
   const timer = setInterval(() => {
     const elapsed = performance.now() - started;
     const micDue = Math.floor(elapsed / FRAME_MS);
-    const videoDue = Math.floor((elapsed * FPS) / 1000);
     for (; micSent < micDue; micSent++)
       for (const room of rooms)
         for (const tab of room.tabs) tab.sendBinary(BinaryKind.MicFrame, micSent, pcm);
-    for (; videoSent < videoDue; videoSent++)
-      for (const room of rooms)
-        room.tabs.forEach((tab, i) =>
-          tab.sendBinary(BinaryKind.CameraFrame, videoSent, stamp(room.frames[i])),
-        );
+    for (const camera of cameras) {
+      const due = Math.floor(((elapsed - camera.phaseMs) * FPS) / 1000);
+      for (; camera.sent < due; camera.sent++)
+        camera.tab.sendBinary(BinaryKind.CameraFrame, camera.sent, stamp(camera.frame));
+    }
   }, 4);
   return () => clearInterval(timer);
 }
@@ -257,13 +269,13 @@ async function main(): Promise<void> {
   console.log(
     figure('gateway.media.max_tabs_realtime', realtime.length === 0 ? 0 : last.tabs, 'tabs', 0),
   );
-  console.log(
-    figure(
-      'gateway.media.added_latency_p99_ms',
-      (last?.latency.p99 ?? NaN) - (last?.native.p99 ?? NaN),
-      'ms',
-    ),
-  );
+  const added = (step: Step | undefined): number =>
+    (step?.latency.p99 ?? NaN) - (step?.native.p99 ?? NaN);
+  // The target load (50 tabs on one gateway core), and the most it kept in real time, where the
+  // gateway's core is nearly full and the tail is long.
+  const atTarget = steps.find((step) => step.tabs === TARGET_TABS);
+  console.log(figure('gateway.media.added_latency_p99_ms', added(atTarget), 'ms'));
+  console.log(figure('gateway.media.max_realtime.added_latency_p99_ms', added(last), 'ms'));
 }
 
 main().catch((error: unknown) => {

@@ -117,7 +117,7 @@ async function main(): Promise<void> {
       const heard = new RegExp(`^heard ${load} (\\S+) (\\S+)$`, 'm');
       // Joining a few hundred participants and talking takes seconds; a busy machine, more.
       await generator.waitForOutput(heard, `the generator's window at ${load}`, 120_000);
-      const [, heardText, generatorLatenessText] = heard.exec(generator.output)!;
+      const [, heardText, generatorLatenessText] = heard.exec(generator.output) ?? [];
       const heardPerSecond = Number(heardText);
       const generatorLatenessP99Ms = Number(generatorLatenessText);
       const figures = latest as MixerFigures | null;

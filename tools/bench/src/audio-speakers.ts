@@ -76,12 +76,13 @@ export class AudioSpeakers {
       const info = await session.connect();
       const socket = createSocket('udp4');
       await new Promise<void>((resolve) => socket.bind(0, resolve));
-      const endpoint = audioPort === undefined ? session.endpoint('audio') : null;
+      const endpoint =
+        audioPort === undefined ? session.endpoint('audio') : { host, port: audioPort };
       const speaker: Speaker = {
         session,
         socket,
-        host: endpoint?.host ?? host,
-        port: endpoint?.port ?? audioPort!,
+        host: endpoint.host,
+        port: endpoint.port,
         token: Buffer.from(info.sessionToken),
         tone: new ToneSource(200 + (i % roomSize) * 110, AUDIO_SAMPLE_RATE, AUDIO_FRAME_SAMPLES),
         sequence: 0,

@@ -10,6 +10,7 @@ import {
   GatewayCommand,
   GatewayEvent,
 } from '@sapora/protocol';
+import { scaledDeadline } from './wait-for';
 
 type EventOf<T extends GatewayEvent['type']> = Extract<GatewayEvent, { type: T }>;
 type CommandBody = GatewayCommand extends infer C
@@ -165,8 +166,8 @@ export class GatewayTab {
       };
       const timer = setTimeout(() => {
         this.#waiters = this.#waiters.filter((w) => w !== waiter);
-        reject(new Error(`no ${what} from the gateway within ${timeoutMs} ms`));
-      }, timeoutMs);
+        reject(new Error(`no ${what} from the gateway within ${scaledDeadline(timeoutMs)} ms`));
+      }, scaledDeadline(timeoutMs));
       this.#waiters.push(waiter);
     });
   }

@@ -14,6 +14,7 @@ import {
   isRawPayloadType,
   MessageType,
 } from '@sapora/protocol';
+import { scaledDeadline } from './wait-for';
 
 export interface ReceivedFrame {
   type: number;
@@ -87,13 +88,15 @@ export class RawFramedClient {
     type: T,
     timeoutMs = 10_000,
   ): Promise<ControlPayloads[T]> {
-    const deadline = Date.now() + timeoutMs;
+    const deadline = Date.now() + scaledDeadline(timeoutMs);
     for (;;) {
       const index = this.received.findIndex((frame) => frame.type === type);
       if (index >= 0) return this.received.splice(index, 1)[0].payload as ControlPayloads[T];
       const left = deadline - Date.now();
       if (left <= 0)
-        throw new Error(`no frame of type 0x${type.toString(16)} within ${timeoutMs} ms`);
+        throw new Error(
+          `no frame of type 0x${type.toString(16)} within ${scaledDeadline(timeoutMs)} ms`,
+        );
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
         this.#waiters.push(() => {

@@ -149,7 +149,10 @@ describe('control service: host controls, raised hands, recording notice', () =>
     );
     expect(muted.meetingId).toBe('mute');
     await waitFor(() => systemLines(leo).includes('Kim muted Leo'), { what: 'the mute line' });
-    expect(systemLines(kim)).toContain('Kim muted Leo');
+    // The room's copy reaches each member on its own connection, Kim's maybe a moment later.
+    await waitFor(() => systemLines(kim).includes('Kim muted Leo'), {
+      what: "the mute line at Kim's",
+    });
 
     leo.setMuted(false);
     await waitFor(() => person(kim, leo)?.muted === false, { what: 'Leo unmuted' });
@@ -200,6 +203,7 @@ describe('control service: host controls, raised hands, recording notice', () =>
     await pam.unlockRoom();
     const rex = await join('Rex', 'lock', 1);
     expect(rex.room.locked).toBe(false);
+    await waitFor(() => systemLines(pam).length >= 2, { what: "the unlock line at Pam's" });
     expect(systemLines(pam)).toEqual([
       'Pam locked the room: nobody new can join',
       'Pam unlocked the room',
@@ -227,6 +231,7 @@ describe('control service: host controls, raised hands, recording notice', () =>
     await waitFor(() => uma.room.raisedHands.join() === sam.participantId, {
       what: "only Sam's hand left",
     });
+    await waitFor(() => systemLines(uma).length >= 1, { what: "the lowering line at Uma's" });
     expect(systemLines(uma)).toEqual(["Sam lowered Uma's hand"]);
   });
 

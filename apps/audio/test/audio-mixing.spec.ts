@@ -124,7 +124,7 @@ describe('audio service: mixing over real UDP', () => {
       timeoutMs: 10_000,
       what: 'the audio service to know Gone',
     });
-    const staleToken = Buffer.from(gone.session.sessionToken!);
+    const staleToken = Buffer.from(gone.session.mediaToken!);
     gone.audio.close();
     await gone.session.leave();
     await waitFor(() => !stack.knows(gone.session), {

@@ -12,7 +12,8 @@ import {
   Session,
 } from '@sapora/client';
 import { RedisKeys } from '@sapora/coordination';
-import { CuttingTcpProxy, ServiceStack, waitFor } from '@sapora/testing';
+import { FILES_TO_CLIENT_LIMITS, MessageType } from '@sapora/protocol';
+import { CuttingTcpProxy, RawFramedClient, ServiceStack, waitFor } from '@sapora/testing';
 import Redis from 'ioredis';
 import { startControl } from './support/control-harness';
 
@@ -107,6 +108,36 @@ describe('encryption in transit: TLS on the TCP services', () => {
     const seen = await meeting(() => ({}));
     expect(seen.secrets).toHaveLength(6);
     expect(inClear(seen)).toEqual([]);
+  });
+
+  it('gives media datagrams a token of their own: copied off the LAN, it resumes nothing and opens no file', async () => {
+    const meetingId = `media-${randomUUID().slice(0, 8)}`;
+    const alice = new Session({
+      host: '127.0.0.1',
+      port: stack.ports.get('control')!,
+      username: 'alice',
+      meetingId,
+    });
+    const info = await alice.connect();
+    // What every audio and video datagram of hers carries in clear (PROTOCOL.md section 7).
+    const sniffed = info.mediaToken;
+    expect(sniffed).toHaveLength(16);
+    expect(sniffed.equals(info.sessionToken)).toBe(false);
+
+    const control = await RawFramedClient.connect(stack.ports.get('control')!);
+    control.send(MessageType.Register, { username: 'alice', meetingId, resumeToken: sniffed });
+    expect(await control.next(MessageType.Error)).toMatchObject({
+      code: ErrorCode.SessionExpired,
+    });
+    const files = await RawFramedClient.connect(stack.ports.get('files')!, FILES_TO_CLIENT_LIMITS);
+    files.send(MessageType.FileFetch, { sessionToken: sniffed, fileId: 'x' });
+    expect(await files.next(MessageType.Error)).toMatchObject({ code: ErrorCode.SessionExpired });
+    // Her own session token is still what it was: the file service knows her (no such file).
+    files.send(MessageType.FileFetch, { sessionToken: info.sessionToken, fileId: 'x' });
+    expect(await files.next(MessageType.Error)).toMatchObject({ code: ErrorCode.NoSuchFile });
+    control.socket.destroy();
+    files.socket.destroy();
+    await alice.leave();
   });
 
   it('over plain TCP (allowed by the server) shows all of them, and the client is told each time', async () => {

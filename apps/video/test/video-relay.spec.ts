@@ -79,9 +79,9 @@ describe('video service: relaying fragments over real UDP', () => {
     );
   }
 
-  /** Whether the relay holds this session's token as live. */
+  /** Whether the relay holds this session's media token as live. */
   const knows = (member: Member): boolean =>
-    video.app.get(LiveSessionCache).get(member.session.sessionToken!.toString('hex')) !== undefined;
+    video.app.get(LiveSessionCache).get(member.session.mediaToken!.toString('hex')) !== undefined;
 
   beforeAll(async () => {
     await stack.start(['control'], { HEARTBEAT_INTERVAL_MS: '200', IDLE_TIMEOUT_MS: '1500' });
@@ -197,7 +197,7 @@ describe('video service: relaying fragments over real UDP', () => {
       socket.once('message', () => console.log('got'));`;
     const stuck = spawn(
       process.execPath,
-      ['-e', script, stuckSession.sessionToken!.toString('hex')],
+      ['-e', script, stuckSession.mediaToken!.toString('hex')],
       {
         stdio: ['ignore', 'pipe', 'inherit'],
       },
@@ -281,7 +281,7 @@ describe('video service: relaying fragments over real UDP', () => {
     const gone = await join('Gone', 'tokens');
     // Gone's token was live at the relay (and the relay knows where Guard listens).
     await untilRelayed(gone, [viewer]);
-    const stale = Buffer.from(gone.session.sessionToken!);
+    const stale = Buffer.from(gone.session.mediaToken!);
     gone.client.close();
     await gone.session.leave();
     await waitFor(() => !knows(gone), { what: 'the relay to drop Gone', timeoutMs: 10_000 });

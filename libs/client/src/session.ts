@@ -101,6 +101,11 @@ export interface JoinInfo {
   media: MediaEndpoint[];
   /** Largest video datagram to send, header included (0: the server did not say; 1200 then). */
   videoDatagramBytes: number;
+  /**
+   * What this session's media datagrams carry instead of the session token, which never
+   * crosses the LAN in clear.
+   */
+  mediaToken: Buffer;
 }
 
 /** Where one media service of the room is, resolved: a host to send to and a port. */
@@ -252,9 +257,13 @@ export class Session extends EventEmitter<SessionEvents> {
   get participantId(): string | undefined {
     return this.#info?.participantId;
   }
-  /** The session token, once joined: what media services and file transfers present. */
+  /** The session token, once joined: what file transfers and screen shares present (over TLS). */
   get sessionToken(): Buffer | undefined {
     return this.#info?.sessionToken;
+  }
+  /** The media token, once joined: what every audio and video datagram carries. */
+  get mediaToken(): Buffer | undefined {
+    return this.#info?.mediaToken;
   }
   /** The meeting joined, once joined. */
   get meetingId(): string | undefined {
@@ -506,6 +515,7 @@ export class Session extends EventEmitter<SessionEvents> {
       audioFrameSamples: reply.audioFrameSamples,
       media: reply.media,
       videoDatagramBytes: reply.videoDatagramBytes,
+      mediaToken: reply.mediaToken,
     };
     const before = MEDIA_KIND_LIST.map((kind) => this.endpoint(kind));
     this.#info = info;

@@ -83,7 +83,7 @@ export class AudioSpeakers {
         socket,
         host: endpoint.host,
         port: endpoint.port,
-        token: Buffer.from(info.sessionToken),
+        token: Buffer.from(info.mediaToken),
         tone: new ToneSource(200 + (i % roomSize) * 110, AUDIO_SAMPLE_RATE, AUDIO_FRAME_SAMPLES),
         sequence: 0,
         heard: 0,

@@ -66,7 +66,7 @@ class NodeAwareListener {
   }
 
   #hello(): void {
-    const token = this.#session.sessionToken;
+    const token = this.#session.mediaToken;
     const { host, port } = this.#session.endpoint('audio');
     if (token !== undefined) this.#socket.send(encodeKeepalive(token, 0), port, host);
   }

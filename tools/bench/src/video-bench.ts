@@ -194,7 +194,7 @@ async function main(): Promise<void> {
     return joined;
   };
   const tokensOf = (joined: Session[]): Buffer[] =>
-    joined.map((session) => Buffer.from(session.sessionToken ?? Buffer.alloc(16)));
+    joined.map((session) => Buffer.from(session.mediaToken ?? Buffer.alloc(16)));
   const sessions = await join('video-bench', VIEWERS + 1);
   const meeting = await join('video-meeting', MEETING_MEMBERS);
   const tokens = tokensOf(sessions);

@@ -33,7 +33,7 @@ const WHOLE_FRAME = 65_507;
 export interface MeetingOptions {
   /** Where the relay listens (127.0.0.1). */
   port: number;
-  /** Session tokens of the members, in order: the first `senders` send. */
+  /** Media tokens of the members, in order: the first `senders` send. */
   tokens: Buffer[];
   senders: number;
   /** Datagram size: the frame is cut into pieces to fit; WHOLE for one datagram per frame. */

@@ -118,7 +118,7 @@ class AudioLeg {
   }
 
   send(frame: Int16Array): void {
-    const token = this.#session.sessionToken;
+    const token = this.#session.mediaToken;
     this.#timestamp = (this.#timestamp + frame.length) >>> 0;
     if (token === undefined) return;
     this.#sequence = (this.#sequence + 1) >>> 0;
@@ -138,7 +138,7 @@ class AudioLeg {
   }
 
   #hello(): void {
-    const token = this.#session.sessionToken;
+    const token = this.#session.mediaToken;
     if (token !== undefined)
       this.#socket.send(encodeKeepalive(token, this.#sequence), this.#port, this.#host);
   }

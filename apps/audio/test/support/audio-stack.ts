@@ -51,10 +51,10 @@ export class AudioStack {
     return this.audio.app.get(AudioServer);
   }
 
-  /** Whether the audio service holds this session's token as live (it learns by events). */
+  /** Whether the audio service holds this session's media token as live (it learns by events). */
   knows(session: Session): boolean {
-    const token = session.sessionToken;
-    if (token === undefined) throw new Error(`${session.username} has no session token`);
+    const token = session.mediaToken;
+    if (token === undefined) throw new Error(`${session.username} has no media token`);
     return this.audio.app.get(LiveSessionCache).get(token.toString('hex')) !== undefined;
   }
 

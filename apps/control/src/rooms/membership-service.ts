@@ -197,6 +197,7 @@ export class MembershipService {
         audioFrameSamples: this.config.AUDIO_FRAME_SAMPLES,
         media: placed.endpoints,
         videoDatagramBytes: this.config.VIDEO_DATAGRAM_BYTES,
+        mediaToken: Buffer.from(member.mediaToken, 'hex'),
       }),
     );
     this.logger.info(

@@ -10,7 +10,7 @@ export type MediaTarget = { host: string; port: number } | { follow: MediaKind }
 
 /**
  * A client's UDP socket to one media service: bound to any port, it sends a keepalive with the
- * session token at once and then periodically, so the service learns where to answer (behind
+ * media token at once and then periodically, so the service learns where to answer (behind
  * NAT too) even while this participant sends nothing. Following the session, it moves to the
  * room's new node when the server says the room moved (MEDIA_MOVED, or a rejoin elsewhere).
  */
@@ -43,9 +43,9 @@ export class MediaSocket {
     this.#onError = onError;
   }
 
-  /** The session token while joined: what every datagram to the service carries. */
+  /** The media token while joined: what every datagram to the service carries. */
   get token(): Buffer | undefined {
-    return this.#socket === null ? undefined : this.#session.sessionToken;
+    return this.#socket === null ? undefined : this.#session.mediaToken;
   }
 
   /** Where datagrams go now. */

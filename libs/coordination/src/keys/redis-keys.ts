@@ -5,8 +5,11 @@
 export const KEY_PREFIX = 'sapora:';
 
 export const RedisKeys = {
-  /** string, JSON SessionRecord; TTL = idle timeout, renewed by each heartbeat. Keyed by token hex. */
-  session: (tokenHex: string) => `${KEY_PREFIX}session:${tokenHex}`,
+  /**
+   * string, JSON SessionRecord; TTL = idle timeout, renewed by each heartbeat. Keyed by the
+   * session's media token (mediaTokenOf its token), never by the token itself.
+   */
+  session: (mediaTokenHex: string) => `${KEY_PREFIX}session:${mediaTokenHex}`,
   /** zset of "meetingId participantId" => deadline in ms since epoch; what the sweeper expires */
   sessionDeadlines: `${KEY_PREFIX}session-deadlines`,
   /** set of meeting ids with at least one member */

@@ -15,7 +15,7 @@ if op == 'mute' then
   local record = redis.call('HGET', members, target)
   if not record then return {'NO_SUCH_PARTICIPANT'} end
   local member = cjson.decode(record)
-  local session = sessionPrefix .. member.token
+  local session = sessionPrefix .. member.mediaToken
   if redis.call('EXISTS', session) == 0 then return {'NO_SUCH_PARTICIPANT'} end
   member.muted = true
   member.mutedBy = arg1

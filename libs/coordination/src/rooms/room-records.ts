@@ -16,6 +16,8 @@ export interface MemberRecord {
   recording?: boolean;
   /** Session token, hex; never sent to other participants. */
   token: string;
+  /** mediaTokenOf(token): what this session's media datagrams carry, and its Redis key. */
+  mediaToken: string;
 }
 
 /** What Redis keeps under a session token (RedisKeys.session). */

@@ -42,7 +42,7 @@ describe('RoomStore and ChatHistory on a real Redis', () => {
     expect((await join('ann', 'r2')).ok).toBe(true);
     if (!ann.ok) throw new Error('unreachable');
     expect(ann.member.token).toMatch(/^[0-9a-f]{32}$/);
-    const ttl = await redis.pttl(RedisKeys.session(ann.member.token));
+    const ttl = await redis.pttl(RedisKeys.session(ann.member.mediaToken));
     expect(ttl).toBeGreaterThan(IDLE_MS - 10_000);
     expect(ttl).toBeLessThanOrEqual(IDLE_MS);
 
@@ -211,7 +211,7 @@ describe('RoomStore and ChatHistory on a real Redis', () => {
     expect(
       await store.updateMember('flags', gone.member.participantId, { muted: true }),
     ).toBeNull();
-    expect(await redis.exists(RedisKeys.session(gone.member.token))).toBe(0);
+    expect(await redis.exists(RedisKeys.session(gone.member.mediaToken))).toBe(0);
     expect(await redis.hlen(RedisKeys.roomMembers('flags'))).toBe(0);
   });
 });

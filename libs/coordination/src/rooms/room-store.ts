@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { MEDIA_KINDS, SESSION_TOKEN_BYTES } from '@sapora/protocol';
 import { deadlineMember, parseDeadlineMember, RedisKeys } from '../keys/redis-keys';
 import { JoinOutcome, MemberRecord, SessionRecord } from './room-records';
+import { mediaTokenOf } from '../sessions/media-token';
 
 // Join, atomically: the first member of an empty room sets its passcode; later members must
 // match it; HSETNX on the name's key (normalised once, before this) keeps names unique per room;
@@ -71,7 +72,7 @@ local nameKey = member.nameKey or string.lower(member.username)
 if redis.call('HGET', names, nameKey) == pid then
   redis.call('HDEL', names, nameKey)
 end
-redis.call('DEL', sessionPrefix .. member.token)
+redis.call('DEL', sessionPrefix .. member.mediaToken)
 redis.call('ZREM', hands, pid)
 if redis.call('HLEN', members) == 0 then
   redis.call('DEL', members, names, passcode, chat, state, hands)
@@ -108,7 +109,7 @@ local members, pid, patch, sessionPrefix = KEYS[1], ARGV[1], ARGV[2], ARGV[3]
 local record = redis.call('HGET', members, pid)
 if not record then return nil end
 local member = cjson.decode(record)
-local session = sessionPrefix .. member.token
+local session = sessionPrefix .. member.mediaToken
 if redis.call('EXISTS', session) == 0 then return nil end
 for field, value in pairs(cjson.decode(patch)) do member[field] = value end
 local updated = cjson.encode(member)
@@ -192,10 +193,11 @@ export class RoomStore {
       presenting: false,
       ...(params.recording === true ? { recording: true } : {}),
       token,
+      mediaToken: mediaTokenOf(token),
     };
     const { meetingId } = params;
     const result = await this.#redis.saporaJoin(
-      RedisKeys.session(token),
+      RedisKeys.session(member.mediaToken),
       RedisKeys.sessionDeadlines,
       RedisKeys.rooms,
       RedisKeys.roomMembers(meetingId),
@@ -239,10 +241,10 @@ export class RoomStore {
 
   /** Renews a session for another idle timeout; false when it has already ended. */
   async renew(
-    member: Pick<MemberRecord, 'token' | 'meetingId' | 'participantId'>,
+    member: Pick<MemberRecord, 'mediaToken' | 'meetingId' | 'participantId'>,
   ): Promise<boolean> {
     const renewed = await this.#redis.saporaRenew(
-      RedisKeys.session(member.token),
+      RedisKeys.session(member.mediaToken),
       RedisKeys.sessionDeadlines,
       this.#idleTimeoutMs,
       Date.now() + this.#idleTimeoutMs,
@@ -291,8 +293,14 @@ export class RoomStore {
     return removed;
   }
 
-  async getSession(tokenHex: string): Promise<SessionRecord | null> {
-    const json = await this.#redis.get(RedisKeys.session(tokenHex));
+  /** The live session a session token (hex) proves, or null. */
+  getSession(tokenHex: string): Promise<SessionRecord | null> {
+    return this.getSessionByMediaToken(mediaTokenOf(tokenHex));
+  }
+
+  /** The live session whose media datagrams carry this media token (hex), or null. */
+  async getSessionByMediaToken(mediaTokenHex: string): Promise<SessionRecord | null> {
+    const json = await this.#redis.get(RedisKeys.session(mediaTokenHex));
     return json === null ? null : (JSON.parse(json) as SessionRecord);
   }
 

@@ -3,6 +3,7 @@ import { startRedis, TestRedis, waitFor } from '@sapora/testing';
 import Redis from 'ioredis';
 import { RoomStore } from '../rooms/room-store';
 import { LiveSessionCache } from './live-session-cache';
+import { mediaTokenOf } from './media-token';
 
 describe('LiveSessionCache', () => {
   let server: TestRedis;
@@ -31,11 +32,20 @@ describe('LiveSessionCache', () => {
     if (!joined.ok) throw new Error('join failed');
     const cache = new LiveSessionCache(store, 1_000);
     const counters = { received: 0, malformed: 0, unauthenticated: 0 };
-    const token = Buffer.from(joined.member.token, 'hex');
+    // Datagrams carry the media token; the session token they never carry is not admitted.
+    const token = Buffer.from(joined.member.mediaToken, 'hex');
+    expect(joined.member.mediaToken).toBe(mediaTokenOf(joined.member.token));
     const datagram = encodeAudioDatagram(token, 1, 512, new Int16Array(4));
+    const withSessionToken = encodeAudioDatagram(
+      Buffer.from(joined.member.token, 'hex'),
+      1,
+      512,
+      new Int16Array(4),
+    );
 
     expect(cache.admit(datagram, counters, () => true)).toBeNull();
-    await waitFor(() => cache.get(joined.member.token) !== undefined, { what: 'the lookup' });
+    await waitFor(() => cache.get(joined.member.mediaToken) !== undefined, { what: 'the lookup' });
+    expect(cache.admit(withSessionToken, counters, () => true)).toBeNull();
     expect(cache.admit(datagram, counters, () => true)?.session).toEqual({
       participantId: joined.member.participantId,
       meetingId: 'm',
@@ -45,7 +55,7 @@ describe('LiveSessionCache', () => {
     expect(
       cache.admit(encodeAudioDatagram(Buffer.alloc(16, 1), 1, 1, null), counters, () => true),
     ).toBeNull();
-    expect(counters).toEqual({ received: 4, malformed: 1, unauthenticated: 2 });
+    expect(counters).toEqual({ received: 5, malformed: 1, unauthenticated: 3 });
 
     // A mute (by the host or themselves) reaches the cached session in place.
     const event = {
@@ -61,7 +71,7 @@ describe('LiveSessionCache', () => {
     expect(cache.apply({ ...event, kind: 'updated' })).toBe(false);
     expect(cache.admit(datagram, counters, () => true)?.session.muted).toBe(true);
     cache.apply({ ...event, kind: 'updated', muted: false });
-    expect(cache.get(joined.member.token)?.muted).toBe(false);
+    expect(cache.get(joined.member.mediaToken)?.muted).toBe(false);
 
     expect(
       cache.apply({
@@ -76,6 +86,6 @@ describe('LiveSessionCache', () => {
         controlId: 'c',
       }),
     ).toBe(true);
-    expect(cache.get(joined.member.token)).toBeUndefined();
+    expect(cache.get(joined.member.mediaToken)).toBeUndefined();
   });
 });

@@ -6,6 +6,7 @@ import {
 } from '@sapora/protocol';
 import { MembershipEvent } from '../events/membership-events';
 import { RoomStore } from '../rooms/room-store';
+import { mediaTokenOf } from './media-token';
 import { TokenMap } from './token-map';
 
 export interface KnownSession {
@@ -26,9 +27,9 @@ export const UNKNOWN_SESSION = Symbol('unknown session');
 const MAX_UNKNOWN = 10_000;
 
 /**
- * For the media services: which session tokens are live, cached in memory so a datagram never
- * waits on Redis. Filled
- * by membership events (joined) and, for a token not seen yet (this service restarted), by one
+ * For the media services: which media tokens (mediaTokenOf a live session's token: what
+ * datagrams carry) are live, cached in memory so a datagram never waits on Redis. Filled by
+ * membership events (joined) and, for a token not seen yet (this service restarted), by one
  * Redis lookup; emptied by events (left, timed out). Unknown tokens are remembered for a while
  * so that garbage costs one lookup per token, not one per datagram.
  */
@@ -44,17 +45,17 @@ export class LiveSessionCache {
     this.#unknownTtlMs = unknownTtlMs;
   }
 
-  get(tokenHex: string): KnownSession | undefined {
-    return this.#known.get(Buffer.from(tokenHex, 'hex'));
+  get(mediaTokenHex: string): KnownSession | undefined {
+    return this.#known.get(Buffer.from(mediaTokenHex, 'hex'));
   }
 
-  add(tokenHex: string, session: KnownSession): void {
-    this.#known.set(Buffer.from(tokenHex, 'hex'), session);
-    this.#unknownUntil.delete(tokenHex);
+  add(mediaTokenHex: string, session: KnownSession): void {
+    this.#known.set(Buffer.from(mediaTokenHex, 'hex'), session);
+    this.#unknownUntil.delete(mediaTokenHex);
   }
 
-  remove(tokenHex: string): KnownSession | undefined {
-    return this.#known.delete(Buffer.from(tokenHex, 'hex'));
+  remove(mediaTokenHex: string): KnownSession | undefined {
+    return this.#known.delete(Buffer.from(mediaTokenHex, 'hex'));
   }
 
   /**
@@ -113,8 +114,10 @@ export class LiveSessionCache {
 
   /** Keeps the cache current from control's events; returns true when the event ended a session. */
   apply(event: MembershipEvent): boolean {
+    // Events carry the session token (Redis is trusted); datagrams, its media token.
+    const mediaToken = mediaTokenOf(event.token);
     if (event.kind === 'joined') {
-      this.add(event.token, {
+      this.add(mediaToken, {
         participantId: event.participantId,
         meetingId: event.meetingId,
         muted: event.muted,
@@ -122,12 +125,12 @@ export class LiveSessionCache {
       return false;
     }
     if (event.kind === 'updated' || event.kind === 'resumed') {
-      const known = this.#known.get(Buffer.from(event.token, 'hex'));
+      const known = this.#known.get(Buffer.from(mediaToken, 'hex'));
       if (known !== undefined) known.muted = event.muted;
       return false;
     }
     if (event.kind === 'left' || event.kind === 'timed_out') {
-      this.remove(event.token);
+      this.remove(mediaToken);
       return true;
     }
     return false;
@@ -140,7 +143,7 @@ export class LiveSessionCache {
   async revalidate(): Promise<KnownSession[]> {
     const known = [...this.#known.entries()];
     const records = await Promise.all(
-      known.map(([token]) => this.#store.getSession(token.toString('hex'))),
+      known.map(([token]) => this.#store.getSessionByMediaToken(token.toString('hex'))),
     );
     const ended: KnownSession[] = [];
     known.forEach(([token, session], i) => {
@@ -156,12 +159,12 @@ export class LiveSessionCache {
     return ended;
   }
 
-  /** Looks a token up in Redis in the background, at most once at a time and once per TTL. */
+  /** Looks a media token up in Redis in the background, at most once at a time and once per TTL. */
   lookup(tokenHex: string, now: number): void {
     if (this.#pending.has(tokenHex) || (this.#unknownUntil.get(tokenHex) ?? 0) > now) return;
     this.#pending.add(tokenHex);
     this.#store
-      .getSession(tokenHex)
+      .getSessionByMediaToken(tokenHex)
       .then((session) => {
         if (session !== null)
           this.add(tokenHex, {

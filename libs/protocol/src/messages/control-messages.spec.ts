@@ -86,6 +86,7 @@ describe('control payloads', () => {
           ],
           media: [{ kind: 'audio', host: '10.0.0.7', port: 6001, nodeId: 'n1' }],
           videoDatagramBytes: 8192,
+          mediaToken: Buffer.alloc(16, 0xab),
         },
       ],
       [MessageType.MediaMoved, { kind: 'video', host: '', port: 6000, nodeId: 'n2' }],

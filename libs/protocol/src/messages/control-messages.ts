@@ -180,6 +180,8 @@ export interface JoinReply {
   media: MediaEndpoint[];
   /** Largest video datagram a client sends (0 from older servers: 1200). */
   videoDatagramBytes: number;
+  /** What media datagrams carry in their token field: SHA-256(sessionToken), first 16 bytes. */
+  mediaToken: Buffer;
 }
 
 export interface SetMuted {

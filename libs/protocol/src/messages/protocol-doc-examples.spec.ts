@@ -71,6 +71,13 @@ describe('docs/PROTOCOL.md examples', () => {
     );
   });
 
+  it('JoinReply.media_token (section 7)', () => {
+    const mediaToken = Buffer.from('be45cb2605bf36bebde684841a28f0fd', 'hex');
+    expect(hex(encodePayload(MessageType.Joined, { mediaToken }))).toBe(
+      'fa 01 10 be 45 cb 26 05 bf 36 be bd e6 84 84 1a 28 f0 fd',
+    );
+  });
+
   it('heartbeat', () => {
     expect(hex(encodeFrame(MessageType.Heartbeat, 3))).toBe('01 02 00 00 00 00 00 00 00 03');
   });

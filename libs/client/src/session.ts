@@ -515,7 +515,8 @@ export class Session extends EventEmitter<SessionEvents> {
       audioFrameSamples: reply.audioFrameSamples,
       media: reply.media,
       videoDatagramBytes: reply.videoDatagramBytes,
-      mediaToken: reply.mediaToken,
+      // Servers before JoinReply field 31 took the session token in datagrams.
+      mediaToken: reply.mediaToken?.length === 16 ? reply.mediaToken : reply.sessionToken,
     };
     const before = MEDIA_KIND_LIST.map((kind) => this.endpoint(kind));
     this.#info = info;

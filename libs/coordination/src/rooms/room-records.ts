@@ -20,7 +20,7 @@ export interface MemberRecord {
   mediaToken: string;
 }
 
-/** What Redis keeps under a session token (RedisKeys.session). */
+/** What Redis keeps for a session, under its media token (RedisKeys.session). */
 export type SessionRecord = MemberRecord;
 
 export type JoinOutcome =

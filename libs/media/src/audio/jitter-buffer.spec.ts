@@ -192,4 +192,22 @@ describe('JitterBuffer', () => {
     expect(real).toEqual(Array.from({ length: real.length }, (_, i) => real[0] + i));
     expect(real.length).toBeGreaterThan(390);
   });
+
+  it('keeps its extra frame on a stream that loses frames', () => {
+    // Every 11th packet is lost, and each loss takes a frame of depth for good; the sender runs
+    // fast enough (an extra frame every 8 periods) that the queue still stands above its target.
+    // There the extra frame is what stops the next loss from becoming silence: no shrinking.
+    const jb = buffer(200);
+    let seq = 0;
+    for (let tick = 0; tick < 2_000; tick++) {
+      const frames = tick % 8 === 7 ? 2 : 1;
+      for (let i = 0; i < frames; i++) {
+        seq++;
+        if (seq % 11 !== 0) jb.push(seq, seq * FRAME, frame(seq), tick * 4);
+      }
+      jb.pull();
+    }
+    expect(jb.stats.concealed).toBeGreaterThan(100);
+    expect(jb.stats.shrinkDrops).toBe(0);
+  });
 });

@@ -12,7 +12,8 @@
  * - A queue that stays above its target for a whole shrink window (a sender's clock a little
  *   faster than the mixer's, a burst after a stall) loses one frame per window, so the delay
  *   returns to the target instead of sitting up to two frames deeper; reordering, which only
- *   deepens the queue for a moment, never triggers it.
+ *   deepens the queue for a moment, never triggers it. Only on a clean stream: in a window with
+ *   a frame lost or late, the extra frame is what keeps the next loss from becoming a gap.
  * - A missing frame while later ones are queued is concealed: the last frame repeated at half
  *   the level each time, then silence, rather than a stall.
  * - When the queue runs dry the buffer goes back to waiting and pull() returns null, so a
@@ -83,6 +84,8 @@ export class JitterBuffer {
   #lastTransitMs: number | null = null;
   #windowPulls = 0;
   #windowMinQueued = Infinity;
+  /** Frames concealed or arriving too late during this window. */
+  #windowFaults = 0;
   readonly #stats = {
     received: 0,
     played: 0,
@@ -152,6 +155,7 @@ export class JitterBuffer {
     if (seqBefore(seq, this.#nextSeq)) {
       if (this.#playing) {
         this.#stats.late++;
+        this.#windowFaults++;
         return false;
       }
       // Still waiting to start: an earlier packet simply starts the playout earlier.
@@ -202,24 +206,27 @@ export class JitterBuffer {
       this.#lastTransitMs = null;
       this.#windowPulls = 0;
       this.#windowMinQueued = Infinity;
+      this.#windowFaults = 0;
       return null;
     }
     this.#nextSeq = (this.#nextSeq + 1) | 0;
     this.#lastArrivalMs = NaN;
     this.#stats.concealed++;
+    this.#windowFaults++;
     return this.#conceal();
   }
 
-  /** Drops the oldest frame when the queue never fell to its target during the last window. */
+  /** Drops the oldest frame when the queue never fell to its target during a clean window. */
   #shrinkStandingQueue(): void {
     if (this.#queued < this.#windowMinQueued) this.#windowMinQueued = this.#queued;
     if (++this.#windowPulls < SHRINK_WINDOW) return;
-    if (this.#windowMinQueued > this.#targetDepth) {
+    if (this.#windowMinQueued > this.#targetDepth && this.#windowFaults === 0) {
       this.#advance(false);
       this.#stats.shrinkDrops++;
     }
     this.#windowPulls = 0;
     this.#windowMinQueued = Infinity;
+    this.#windowFaults = 0;
   }
 
   #conceal(): Int16Array {

@@ -56,13 +56,18 @@ describe('video service: hostile datagrams', () => {
     const viewer = await join('viewer', room);
     const frame = testPatternSource(12_000, 'sender').next()!;
     // Until the relay has learnt the viewer's address (its keepalive), a frame may find no one.
-    await waitFor(
+    const got = await waitFor(
       () => {
         sender.client.sendFrame(frame);
-        return viewer.received.some((got) => got.jpeg.equals(frame));
+        return viewer.received.find((received) => received.jpeg.equals(frame));
       },
       { timeoutMs: 10_000, intervalMs: 100, what: 'the frame at the viewer' },
     );
+    // Whole, byte for byte, and named as the sender's (the relay wrote their id over the token).
+    expect(got.jpeg.length).toBe(frame.length);
+    expect(got.participantId).toBe(sender.session.participantId);
+    // The sender is not sent their own frame back.
+    expect(sender.received.some((received) => received.jpeg.equals(frame))).toBe(false);
   }
 
   describeBadDatagrams('video', {

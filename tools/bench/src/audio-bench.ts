@@ -39,7 +39,7 @@ interface MixerFigures {
   addedLatencyP99Ms: number | null;
   received: number;
   sent: number;
-  jitter: { depth: number; targetDepth: number; concealed: number; catchUpDrops: number };
+  jitter: { depth: number; targetDepth: number; catchUpDrops: number; shrinkDrops: number };
 }
 
 function labOrNull(): NetworkLab | null {
@@ -129,7 +129,7 @@ async function main(): Promise<void> {
           `added latency p50 ${figures.addedLatencyP50Ms} ms p99 ${figures.addedLatencyP99Ms} ms, ` +
           `mixes received by clients ${heardPerSecond.toFixed(0)}/s (owed ${owedMixesPerSecond(load).toFixed(0)}/s), ` +
           `jitter buffers: mean depth ${figures.jitter.depth} target ${figures.jitter.targetDepth} frames, ` +
-          `${figures.jitter.concealed} concealed and ${figures.jitter.catchUpDrops} catch-up drops; ` +
+          `${figures.jitter.catchUpDrops} catch-up and ${figures.jitter.shrinkDrops} shrink drops; ` +
           `the generator's own tick lateness p99 ${generatorLatenessP99Ms.toFixed(2)} ms`,
       );
     }

@@ -214,6 +214,7 @@ export class AudioServer
       concealed: 0,
       late: 0,
       catchUpDrops: 0,
+      shrinkDrops: 0,
     };
     for (const room of this.#rooms.values()) {
       participants += room.size;
@@ -226,6 +227,7 @@ export class AudioServer
         jitter.concealed += buffer.concealed;
         jitter.late += buffer.late;
         jitter.catchUpDrops += buffer.catchUpDrops;
+        jitter.shrinkDrops += buffer.shrinkDrops;
       }
     }
     // Means per participant: frames queued now, and frames aimed for.

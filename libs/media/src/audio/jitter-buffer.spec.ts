@@ -150,4 +150,64 @@ describe('JitterBuffer', () => {
     expect(lan.stats.depth).toBe(3);
     expect(lan.stats.catchUpDrops).toBe(46);
   });
+
+  it('shrinks a queue that stands above its target back to it, one frame per window', () => {
+    // The sender's clock runs 0.5% fast: one extra frame every 200 periods. Without shrinking, the
+    // queue would climb to target + 2 and sit there (two frames of delay nobody needs).
+    const jb = buffer(200);
+    let seq = 0;
+    const depthsAfterPull: number[] = [];
+    for (let tick = 0; tick < 4_000; tick++) {
+      const frames = tick % 200 === 199 ? 2 : 1;
+      for (let i = 0; i < frames; i++) {
+        seq++;
+        jb.push(seq, seq * FRAME, frame(seq), tick * 4);
+      }
+      jb.pull();
+      depthsAfterPull.push(jb.stats.depth);
+    }
+    const target = jb.stats.targetDepth;
+    expect(target).toBeLessThanOrEqual(2);
+    expect(jb.stats.shrinkDrops).toBeGreaterThan(15);
+    expect(jb.stats.catchUpDrops).toBe(0);
+    // Once settled, a pull leaves target - 1 queued; an extra frame lives at most one window.
+    const settled = depthsAfterPull.slice(400);
+    expect(Math.max(...settled)).toBeLessThanOrEqual(target);
+    expect(settled.filter((depth) => depth > target - 1).length).toBeLessThan(settled.length / 2);
+  });
+
+  it('never shrinks for reordering: pairs swapped on the way all play, in order', () => {
+    const jb = buffer(200, 2);
+    const played: Array<number | null> = [];
+    jb.push(1, FRAME, frame(1), 0);
+    for (let tick = 0; tick < 400; tick++) {
+      // Frames 2k+1 and 2k come swapped (2, 3 then 5, 4, 7, 6, ...), each on its own period.
+      const swapped = tick % 2 === 0 ? tick + 3 : tick + 1;
+      jb.push(swapped, swapped * FRAME, frame(swapped), tick * 4);
+      played.push(jb.pull()?.[0] ?? null);
+    }
+    expect(jb.stats.shrinkDrops).toBe(0);
+    expect(jb.stats.concealed).toBe(0);
+    const real = played.filter((value): value is number => value !== null);
+    expect(real).toEqual(Array.from({ length: real.length }, (_, i) => real[0] + i));
+    expect(real.length).toBeGreaterThan(390);
+  });
+
+  it('keeps its extra frame on a stream that loses frames', () => {
+    // Every 11th packet is lost, and each loss takes a frame of depth for good; the sender runs
+    // fast enough (an extra frame every 8 periods) that the queue still stands above its target.
+    // There the extra frame is what stops the next loss from becoming silence: no shrinking.
+    const jb = buffer(200);
+    let seq = 0;
+    for (let tick = 0; tick < 2_000; tick++) {
+      const frames = tick % 8 === 7 ? 2 : 1;
+      for (let i = 0; i < frames; i++) {
+        seq++;
+        if (seq % 11 !== 0) jb.push(seq, seq * FRAME, frame(seq), tick * 4);
+      }
+      jb.pull();
+    }
+    expect(jb.stats.concealed).toBeGreaterThan(100);
+    expect(jb.stats.shrinkDrops).toBe(0);
+  });
 });

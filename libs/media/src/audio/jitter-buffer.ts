@@ -9,6 +9,11 @@
  *   (and restarts after the sender goes quiet) once `targetDepth` frames are queued, and a
  *   queue that grows more than two frames past the target drops frames to catch up. It never holds more
  *   than `maxDelayMs`: a packet that would overflow it pushes the playout point forward.
+ * - A queue that stays above its target for a whole shrink window (a sender's clock a little
+ *   faster than the mixer's, a burst after a stall) loses one frame per window, so the delay
+ *   returns to the target instead of sitting up to two frames deeper; reordering, which only
+ *   deepens the queue for a moment, never triggers it. Only on a clean stream: in a window with
+ *   a frame lost or late, the extra frame is what keeps the next loss from becoming a gap.
  * - A missing frame while later ones are queued is concealed: the last frame repeated at half
  *   the level each time, then silence, rather than a stall.
  * - When the queue runs dry the buffer goes back to waiting and pull() returns null, so a
@@ -36,6 +41,8 @@ export interface JitterBufferStats {
   concealed: number;
   overflowDrops: number;
   catchUpDrops: number;
+  /** Frames dropped because the queue stood above its target for a whole shrink window. */
+  shrinkDrops: number;
   /** Frames queued now. */
   depth: number;
   /** Frames queued before playout starts, from the jitter. */
@@ -48,6 +55,8 @@ export interface JitterBufferStats {
 const MAX_CONCEALED = 3;
 /** Frames a queue may run past its target before the buffer drops one to catch up. */
 const CATCH_UP_SLACK = 2;
+/** Pulls over which the smallest queue is watched before a standing excess is shrunk (~0.37 s of 11.6 ms frames). */
+const SHRINK_WINDOW = 32;
 
 const seqBefore = (a: number, b: number): boolean => ((a - b) | 0) < 0;
 
@@ -73,6 +82,10 @@ export class JitterBuffer {
   #targetDepth: number;
   #jitterMs = 0;
   #lastTransitMs: number | null = null;
+  #windowPulls = 0;
+  #windowMinQueued = Infinity;
+  /** Frames concealed or arriving too late during this window. */
+  #windowFaults = 0;
   readonly #stats = {
     received: 0,
     played: 0,
@@ -81,6 +94,7 @@ export class JitterBuffer {
     concealed: 0,
     overflowDrops: 0,
     catchUpDrops: 0,
+    shrinkDrops: 0,
   };
 
   constructor(options: JitterBufferOptions) {
@@ -141,6 +155,7 @@ export class JitterBuffer {
     if (seqBefore(seq, this.#nextSeq)) {
       if (this.#playing) {
         this.#stats.late++;
+        this.#windowFaults++;
         return false;
       }
       // Still waiting to start: an earlier packet simply starts the playout earlier.
@@ -172,6 +187,7 @@ export class JitterBuffer {
       this.#advance(false);
       this.#stats.catchUpDrops++;
     }
+    this.#shrinkStandingQueue();
     const slot = this.#slotOf(this.#nextSeq);
     if (this.#filled[slot] === 1 && this.#slotSeq[slot] === this.#nextSeq) {
       this.#filled[slot] = 0;
@@ -188,12 +204,29 @@ export class JitterBuffer {
       // The sender stopped (muted, silent, gone): wait for it again, at the current depth.
       this.#playing = false;
       this.#lastTransitMs = null;
+      this.#windowPulls = 0;
+      this.#windowMinQueued = Infinity;
+      this.#windowFaults = 0;
       return null;
     }
     this.#nextSeq = (this.#nextSeq + 1) | 0;
     this.#lastArrivalMs = NaN;
     this.#stats.concealed++;
+    this.#windowFaults++;
     return this.#conceal();
+  }
+
+  /** Drops the oldest frame when the queue never fell to its target during a clean window. */
+  #shrinkStandingQueue(): void {
+    if (this.#queued < this.#windowMinQueued) this.#windowMinQueued = this.#queued;
+    if (++this.#windowPulls < SHRINK_WINDOW) return;
+    if (this.#windowMinQueued > this.#targetDepth && this.#windowFaults === 0) {
+      this.#advance(false);
+      this.#stats.shrinkDrops++;
+    }
+    this.#windowPulls = 0;
+    this.#windowMinQueued = Infinity;
+    this.#windowFaults = 0;
   }
 
   #conceal(): Int16Array {

@@ -183,21 +183,29 @@ describe('video service: relaying fragments over real UDP', () => {
       meetingId: 'stuck',
     });
     await stuckSession.connect();
-    // A receiver in its own process with a small buffer: it says hello, reports the first
-    // datagram it gets, and is then stopped (SIGSTOP), so its buffer fills and stays full.
+    // A receiver in its own process with a small buffer: it says hello (sealed under its
+    // session's key), reports the first datagram it gets, and is then stopped (SIGSTOP), so its
+    // buffer fills and stays full.
     const script = `
+      const { deriveMediaKey, MediaSealer } = require('@sapora/protocol');
+      const sealer = new MediaSealer(deriveMediaKey(Buffer.from(process.argv[2], 'hex'), 'video', 'up'));
       const socket = require('node:dgram').createSocket('udp4');
       socket.bind(0, '127.0.0.1', () => {
         socket.setRecvBufferSize(4096);
         const hello = Buffer.alloc(28);
         hello[0] = 1; hello[1] = 2;
         Buffer.from(process.argv[1], 'hex').copy(hello, 4);
-        setInterval(() => socket.send(hello, ${video.address.port}, '127.0.0.1'), 100);
+        setInterval(() => socket.send(sealer.seal(hello), ${video.address.port}, '127.0.0.1'), 100);
       });
       socket.once('message', () => console.log('got'));`;
     const stuck = spawn(
       process.execPath,
-      ['-e', script, stuckSession.mediaToken!.toString('hex')],
+      [
+        '-e',
+        script,
+        stuckSession.mediaToken!.toString('hex'),
+        stuckSession.mediaKey!.toString('hex'),
+      ],
       {
         stdio: ['ignore', 'pipe', 'inherit'],
       },

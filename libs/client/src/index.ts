@@ -20,6 +20,7 @@ export * from './video/video-client';
 export * from './video/test-pattern';
 export * from './video/jpeg-stream-splitter';
 export * from './video/ffmpeg-video';
+export * from './media/session-media-seal';
 export * from './files/file-transfer-client';
 export * from './discovery/discovery-listener';
 export * from './screen/screen-share-client';

@@ -12,6 +12,7 @@ import {
   JoinReply,
   MediaEndpoint,
   MediaKind,
+  MEDIA_KEY_BYTES,
   MeetingReminder,
   MessageType,
   Participant,
@@ -106,6 +107,19 @@ export interface JoinInfo {
    * crosses the LAN in clear.
    */
   mediaToken: Buffer;
+  /**
+   * The session's media key: what it sends is sealed under keys derived from it. Absent when
+   * its media is plain (joined over plain TCP, or an older server).
+   */
+  mediaKey?: Buffer;
+}
+
+/** One of the room's media keys: what the media a sealed session receives is sealed under. */
+export interface RoomMediaKeyInfo {
+  /** Counts the room's keys; a datagram names its key by the epoch's low byte. */
+  epoch: number;
+  /** 16 bytes; the key for one kind of media is derived from it (PROTOCOL.md section 7). */
+  key: Buffer;
 }
 
 /** Where one media service of the room is, resolved: a host to send to and a port. */
@@ -177,7 +191,12 @@ export interface SessionEvents {
   rejoined: [JoinInfo];
   /** The room's media of one kind is now served elsewhere (its node failed or drains). */
   mediaMoved: [ResolvedEndpoint];
+  /** The room's media keys changed (someone left, or a rejoin): newest first. */
+  roomMediaKeys: [readonly RoomMediaKeyInfo[]];
 }
+
+/** Room keys a session keeps: the current one and those before it, for datagrams on their way. */
+const ROOM_KEYS_KEPT = 3;
 
 type State = 'idle' | 'joining' | 'joined' | 'reconnecting' | 'closed';
 
@@ -213,6 +232,7 @@ export class Session extends EventEmitter<SessionEvents> {
   #state: State = 'idle';
   #connection: ControlConnection | null = null;
   #info: JoinInfo | null = null;
+  #roomKeys: readonly RoomMediaKeyInfo[] = [];
   #participants: Participant[] = [];
   #room: RoomStatus = { hostId: '', locked: false, raisedHands: [] };
   #speakers: string[] = [];
@@ -264,6 +284,14 @@ export class Session extends EventEmitter<SessionEvents> {
   /** The media token, once joined: what every audio and video datagram carries. */
   get mediaToken(): Buffer | undefined {
     return this.#info?.mediaToken;
+  }
+  /** The room's media keys (sealed sessions only), newest first: the current one and a few before it. */
+  get roomMediaKeys(): readonly RoomMediaKeyInfo[] {
+    return this.#roomKeys;
+  }
+  /** The session's media key when its media is sealed. */
+  get mediaKey(): Buffer | undefined {
+    return this.#info?.mediaKey;
   }
   /** The meeting joined, once joined. */
   get meetingId(): string | undefined {
@@ -517,9 +545,15 @@ export class Session extends EventEmitter<SessionEvents> {
       videoDatagramBytes: reply.videoDatagramBytes,
       // Servers before JoinReply field 31 took the session token in datagrams.
       mediaToken: reply.mediaToken?.length === 16 ? reply.mediaToken : reply.sessionToken,
+      ...(reply.mediaKey?.length === MEDIA_KEY_BYTES ? { mediaKey: reply.mediaKey } : {}),
     };
     const before = MEDIA_KIND_LIST.map((kind) => this.endpoint(kind));
     this.#info = info;
+    this.#roomKeys =
+      info.mediaKey !== undefined && reply.roomMediaKey?.length === MEDIA_KEY_BYTES
+        ? [{ epoch: reply.roomMediaKeyEpoch, key: reply.roomMediaKey }]
+        : [];
+    this.emit('roomMediaKeys', this.#roomKeys);
     // After a rejoin the room may be served elsewhere: media clients follow.
     for (const previous of before) {
       const now = this.endpoint(previous.kind);
@@ -569,6 +603,14 @@ export class Session extends EventEmitter<SessionEvents> {
           moved,
         ];
         this.emit('mediaMoved', this.endpoint(moved.kind));
+        return;
+      }
+      case MessageType.RoomMediaKey: {
+        const { key, epoch } = frame.payload;
+        const newest = this.#roomKeys[0];
+        if (key.length !== MEDIA_KEY_BYTES || newest === undefined || epoch <= newest.epoch) return;
+        this.#roomKeys = [{ epoch, key }, ...this.#roomKeys].slice(0, ROOM_KEYS_KEPT);
+        this.emit('roomMediaKeys', this.#roomKeys);
         return;
       }
       case MessageType.ChatDelivery: {

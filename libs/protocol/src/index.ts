@@ -8,6 +8,7 @@ export * from './frame/byte-queue';
 export * from './frame/frame-codec';
 export * from './messages/control-messages';
 export * from './datagram/media-datagram';
+export * from './datagram/media-seal';
 export * from './discovery/announcement';
 export * from './meetings/meeting-rules';
 export * from './names/username';

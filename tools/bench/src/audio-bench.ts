@@ -10,6 +10,12 @@
  * LAN; with two cores or more the mixer gets core 0 and the generator the rest, so the figures
  * measure the mixer, not the generator. Without root (no namespaces) the generator runs on
  * loopback and says so.
+ *
+ * Every participant's media is sealed (they join over TLS), as a deployment's are. Then, for
+ * `audio.encrypted_vs_plain_pct`, the same load runs with plain media (joined over plain TCP,
+ * which this benchmark's control allows) and sealed, twice each, alternating: the mixer's CPU
+ * per second at each (its stats line) gives its real-time capacity with encryption as a share of
+ * that without (capacity is what one core holds, so it goes as 1 / CPU at the same load).
  */
 import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -28,6 +34,14 @@ import { owedMixesPerSecond } from './audio-speakers';
 const ROOM_SIZE = 5;
 /** Participants per step; BENCH_AUDIO_LOADS=300,400 measures only those. */
 const LOADS = (process.env.BENCH_AUDIO_LOADS || '60,150,300,400').split(',').map(Number);
+/** Participants for the plain-against-sealed comparison (BENCH_AUDIO_RATIO_LOAD). */
+const RATIO_LOAD = Number(process.env.BENCH_AUDIO_RATIO_LOAD || 200);
+const RATIO_STEPS = [
+  `${RATIO_LOAD}:plain`,
+  `${RATIO_LOAD}`,
+  `${RATIO_LOAD}:plain`,
+  `${RATIO_LOAD}`,
+];
 const WARMUP_MS = 1_500;
 const WINDOW_MS = 2_500;
 
@@ -40,6 +54,8 @@ interface MixerFigures {
   received: number;
   sent: number;
   jitter: { depth: number; targetDepth: number; catchUpDrops: number; shrinkDrops: number };
+  /** The mixer's CPU over the last stats interval, % of one core. */
+  cpuPct: number | null;
 }
 
 function labOrNull(): NetworkLab | null {
@@ -64,10 +80,13 @@ async function main(): Promise<void> {
     'control',
     redis.url,
     controlPort,
-    { LOG_LEVEL: 'warn', CONTROL_HOST: serverHost },
+    // Plain TCP too, for the plain half of the encryption comparison.
+    { LOG_LEVEL: 'warn', CONTROL_HOST: serverHost, SAPORA_ALLOW_PLAINTEXT: '1' },
     { tcpPort: controlPort, tcpHost: serverHost, cpus: generatorCpus },
   );
   let latest: MixerFigures | null = null;
+  /** Stats lines as they came, for the CPU over a whole window. */
+  const lines: Array<{ at: number; figures: MixerFigures }> = [];
   const audio = await startServiceProcess(
     'audio',
     {
@@ -80,7 +99,9 @@ async function main(): Promise<void> {
       line: /audio listening/,
       cpus: mixerCpus,
       onLine: (line) => {
-        if (line.includes('"audio stats"')) latest = JSON.parse(line) as MixerFigures;
+        if (!line.includes('"audio stats"')) return;
+        latest = JSON.parse(line) as MixerFigures;
+        lines.push({ at: Date.now(), figures: latest });
       },
     },
   );
@@ -90,6 +111,7 @@ async function main(): Promise<void> {
   );
 
   const results: Array<{ load: number; figures: MixerFigures; heardPerSecond: number }> = [];
+  const ratioCpu: Array<{ plain: boolean; cpuPct: number; heardPerSecond: number }> = [];
   const generatorEnv = {
     SAPORA_BENCH_SERVER: serverHost,
     SAPORA_BENCH_CONTROL_PORT: String(controlPort),
@@ -97,7 +119,7 @@ async function main(): Promise<void> {
     SAPORA_BENCH_ROOM_SIZE: String(ROOM_SIZE),
     SAPORA_BENCH_WARMUP_MS: String(WARMUP_MS),
     SAPORA_BENCH_WINDOW_MS: String(WINDOW_MS),
-    SAPORA_BENCH_LOADS: LOADS.join(','),
+    SAPORA_BENCH_LOADS: [...LOADS, ...RATIO_STEPS].join(','),
   };
   const script = join(__dirname, 'audio-generator.js');
   const command = generatorCpus === undefined ? process.execPath : 'taskset';
@@ -133,6 +155,20 @@ async function main(): Promise<void> {
           `the generator's own tick lateness p99 ${generatorLatenessP99Ms.toFixed(2)} ms`,
       );
     }
+    for (const step of RATIO_STEPS) {
+      const heard = new RegExp(`^heard ${step} (\\S+) (\\S+)$`, 'm');
+      await generator.waitForOutput(heard, `the generator's window at ${step}`, 120_000);
+      const [, heardText] = heard.exec(generator.output) ?? [];
+      // The stats lines wholly inside the window (one a second): the mixer's mean CPU there.
+      const inWindow = lines.filter((line) => line.at >= Date.now() - WINDOW_MS + 1_000);
+      const cpu = inWindow.map((line) => line.figures.cpuPct ?? NaN);
+      const cpuPct = cpu.reduce((sum, value) => sum + value, 0) / cpu.length;
+      ratioCpu.push({ plain: step.endsWith(':plain'), cpuPct, heardPerSecond: Number(heardText) });
+      console.log(
+        `${step.endsWith(':plain') ? 'plain ' : 'sealed'} media, ${RATIO_LOAD} participants: mixer CPU ${cpuPct.toFixed(1)}% of a core ` +
+          `(${cpu.length} stats lines), mixes received ${Number(heardText).toFixed(0)}/s`,
+      );
+    }
     await generator.waitForOutput(/^done$/m, 'the generator to finish');
   } finally {
     await generator.stop('SIGKILL');
@@ -153,6 +189,15 @@ async function main(): Promise<void> {
       'participants',
       0,
     ),
+  );
+  const meanCpu = (plain: boolean): number => {
+    const runs = ratioCpu.filter((r) => r.plain === plain);
+    return runs.reduce((sum, r) => sum + r.cpuPct, 0) / runs.length;
+  };
+  console.log(figure(`audio.p${RATIO_LOAD}.plain.mixer_cpu_pct`, meanCpu(true), '%', 1));
+  console.log(figure(`audio.p${RATIO_LOAD}.sealed.mixer_cpu_pct`, meanCpu(false), '%', 1));
+  console.log(
+    figure('audio.encrypted_vs_plain_pct', (100 * meanCpu(true)) / meanCpu(false), '%', 1),
   );
   for (const r of results) {
     console.log(figure(`audio.p${r.load}.missed_ticks`, r.figures.missedTicksInWindow, 'ticks', 0));

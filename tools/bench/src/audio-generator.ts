@@ -3,7 +3,8 @@
  * namespace and on its own cores (audio-bench.ts starts it). For each load in turn it joins
  * rooms of SAPORA_BENCH_ROOM_SIZE through control, everyone talks for the warm-up and the
  * window, and it prints `heard <load> <mixes per second> <p99 of its own tick lateness, ms>`
- * once the window closes; then
+ * once the window closes (a load written `200:plain` joins over plain TCP, its media plain);
+ * then
  * everyone leaves. `done` after the last load.
  */
 import { AudioSpeakers } from './audio-speakers';
@@ -21,15 +22,17 @@ async function main(): Promise<void> {
   const roomSize = Number(setting('SAPORA_BENCH_ROOM_SIZE'));
   const warmupMs = Number(setting('SAPORA_BENCH_WARMUP_MS'));
   const windowMs = Number(setting('SAPORA_BENCH_WINDOW_MS'));
-  const loads = setting('SAPORA_BENCH_LOADS').split(',').map(Number);
-  for (const load of loads) {
+  const loads = setting('SAPORA_BENCH_LOADS').split(',');
+  for (const [step, load] of loads.entries()) {
+    const [count, mode] = load.split(':');
     const speakers = await AudioSpeakers.join({
       host,
       controlPort,
-      count: load,
+      count: Number(count),
       roomSize,
-      meetingPrefix: `bench-${load}`,
+      meetingPrefix: `bench-${step}`,
       audioPort,
+      plain: mode === 'plain',
     });
     const heardPerSecond = await speakers.talk(warmupMs, windowMs);
     console.log(`heard ${load} ${heardPerSecond} ${speakers.tickLatenessP99Ms}`);

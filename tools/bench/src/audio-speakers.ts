@@ -1,6 +1,6 @@
 import { createSocket, Socket } from 'node:dgram';
 import { LatencyWindow, MixClock, ToneSource } from '@sapora/media';
-import { Session } from '@sapora/client';
+import { Session, SessionMediaSeal } from '@sapora/client';
 import {
   AUDIO_FRAME_SAMPLES,
   AUDIO_SAMPLE_RATE,
@@ -14,6 +14,8 @@ interface Speaker {
   host: string;
   port: number;
   token: Buffer;
+  /** Seals what it sends as its session's media must be (plain sessions: as it is). */
+  seal: SessionMediaSeal;
   tone: ToneSource;
   sequence: number;
   heard: number;
@@ -42,7 +44,9 @@ export class AudioSpeakers {
       for (const speaker of speakers) {
         speaker.sequence++;
         speaker.socket.send(
-          encodeAudioDatagram(speaker.token, speaker.sequence, timestamp, speaker.tone.next()),
+          speaker.seal.seal(
+            encodeAudioDatagram(speaker.token, speaker.sequence, timestamp, speaker.tone.next()),
+          ),
           speaker.port,
           speaker.host,
         );
@@ -62,6 +66,8 @@ export class AudioSpeakers {
     roomSize: number;
     meetingPrefix: string;
     audioPort?: number;
+    /** Join over plain TCP (the server must allow it): the media is plain too. */
+    plain?: boolean;
   }): Promise<AudioSpeakers> {
     const { host = '127.0.0.1', controlPort, count, roomSize, meetingPrefix, audioPort } = options;
     const speakers: Speaker[] = [];
@@ -72,6 +78,9 @@ export class AudioSpeakers {
         username: `s${i}`,
         meetingId: `${meetingPrefix}-${Math.floor(i / roomSize)}`,
         ...(audioPort === undefined ? { media: ['audio' as const] } : {}),
+        ...(options.plain === true
+          ? { trust: { insecure: true, onInsecureConnection: () => undefined } }
+          : {}),
       });
       const info = await session.connect();
       const socket = createSocket('udp4');
@@ -84,12 +93,13 @@ export class AudioSpeakers {
         host: endpoint.host,
         port: endpoint.port,
         token: Buffer.from(info.mediaToken),
+        seal: new SessionMediaSeal(session, 'audio'),
         tone: new ToneSource(200 + (i % roomSize) * 110, AUDIO_SAMPLE_RATE, AUDIO_FRAME_SAMPLES),
         sequence: 0,
         heard: 0,
       };
       socket.on('message', () => speaker.heard++);
-      socket.send(encodeKeepalive(speaker.token, 0), speaker.port, speaker.host);
+      socket.send(speaker.seal.seal(encodeKeepalive(speaker.token, 0)), speaker.port, speaker.host);
       speakers.push(speaker);
     }
     return new AudioSpeakers(speakers);
@@ -119,6 +129,7 @@ export class AudioSpeakers {
   async leave(): Promise<void> {
     for (const speaker of this.#speakers) {
       speaker.socket.close();
+      speaker.seal.close();
       await speaker.session.leave();
     }
   }

@@ -1,5 +1,11 @@
 import { createSocket, Socket } from 'node:dgram';
-import { MediaKind, ReceivedVideoFrame, Session, VideoClient } from '@sapora/client';
+import {
+  MediaKind,
+  ReceivedVideoFrame,
+  Session,
+  SessionMediaSeal,
+  VideoClient,
+} from '@sapora/client';
 import { MixClock, toneAmplitude } from '@sapora/media';
 import {
   DatagramFlags,
@@ -80,6 +86,8 @@ class AudioLeg {
   readonly #sampleRate: number;
   readonly #scratch: Int16Array;
   readonly #socket: Socket = createSocket('udp4');
+  /** Its datagrams sealed and the mixes opened, as the session's media must be. */
+  readonly #seal: SessionMediaSeal;
   #keepalive: NodeJS.Timeout | null = null;
   #host: string;
   #port: number;
@@ -94,6 +102,7 @@ class AudioLeg {
     this.#room = room;
     this.#sampleRate = sampleRate;
     this.#scratch = new Int16Array(frameSamples);
+    this.#seal = new SessionMediaSeal(session, 'audio');
     ({ host: this.#host, port: this.#port } = session.endpoint('audio'));
     this.tally = {
       kind: 'audio',
@@ -111,6 +120,7 @@ class AudioLeg {
     this.#session.on('mediaMoved', (endpoint) => {
       if (endpoint.kind !== 'audio') return;
       ({ host: this.#host, port: this.#port } = endpoint);
+      this.#seal.resetReplayWindow();
       this.#hello();
     });
     this.#hello();
@@ -123,7 +133,7 @@ class AudioLeg {
     if (token === undefined) return;
     this.#sequence = (this.#sequence + 1) >>> 0;
     this.#socket.send(
-      encodeAudioDatagram(token, this.#sequence, this.#timestamp, frame),
+      this.#seal.seal(encodeAudioDatagram(token, this.#sequence, this.#timestamp, frame)),
       this.#port,
       this.#host,
     );
@@ -134,17 +144,24 @@ class AudioLeg {
     if (this.#keepalive !== null) clearInterval(this.#keepalive);
     this.#keepalive = null;
     this.#socket.close();
+    this.#seal.close();
     if (this.tally.received > 0) this.tally.expected = this.#highest - this.#lowest + 1;
   }
 
   #hello(): void {
     const token = this.#session.mediaToken;
     if (token !== undefined)
-      this.#socket.send(encodeKeepalive(token, this.#sequence), this.#port, this.#host);
+      this.#socket.send(
+        this.#seal.seal(encodeKeepalive(token, this.#sequence)),
+        this.#port,
+        this.#host,
+      );
   }
 
-  #onMix(bytes: Buffer): void {
+  #onMix(received: Buffer): void {
     const arrivedAtMs = performance.now();
+    const bytes = this.#seal.open(received);
+    if (bytes === null) return; // not sealed under the room's key: nothing to count
     let datagram: MediaDatagram;
     try {
       datagram = decodeMediaDatagram(bytes);

@@ -1,5 +1,11 @@
+import { RoomKeyState } from '@sapora/coordination';
 import { JitterBuffer, JitterBufferOptions, RoomMixer, SpeakerDetector } from '@sapora/media';
-import { participantIdToBytes } from '@sapora/protocol';
+import {
+  deriveMediaKey,
+  encodeAudioDatagram,
+  MediaSealer,
+  participantIdToBytes,
+} from '@sapora/protocol';
 
 /** One participant as the mixer sees them: their jitter buffer and where to send their mix. */
 export interface AudioParticipant {
@@ -9,8 +15,8 @@ export interface AudioParticipant {
   readonly jitter: JitterBuffer;
   address: string | null;
   port: number;
-  /** Sequence of the next mix datagram sent to this participant. */
-  sequence: number;
+  /** Their media is sealed: mixes go to them sealed under the room's key. */
+  sealed: boolean;
   /** Audio datagrams of the wrong size this participant sent (another frame size than ours). */
   wrongFrameSize: number;
   /** Muted by themselves or the host: their frames are pulled but left out of every mix. */
@@ -22,6 +28,10 @@ export interface AudioParticipant {
 /**
  * A room's audio: a mixer and its participants. Nothing of one room is ever read by another
  * room's mix: each has its own mixer, buffers and listeners.
+ *
+ * Mixes are numbered per room (one sequence number per tick that mixed anything), so everyone
+ * who hears the same mix gets the same datagram: it is encoded, and sealed, once per tick for
+ * all of them rather than once per listener.
  */
 export class AudioRoom {
   readonly meetingId: string;
@@ -30,6 +40,16 @@ export class AudioRoom {
   readonly #participants = new Map<string, AudioParticipant>();
   readonly #speakers: SpeakerDetector;
   readonly #onSpeakers: (room: AudioRoom, speakers: string[]) => void;
+  readonly #roomKey: RoomKeyState;
+  #sealer: MediaSealer | null = null;
+  /** The room key the sealer's key was derived from. */
+  #sealedWith: Buffer | null = null;
+  #sequence = 0;
+  /** This tick's last encoding, reused while listeners get the same mix. */
+  #lastMixed: Int16Array | null = null;
+  #lastSpeaker: Buffer | null = null;
+  #lastPlain: Buffer | null = null;
+  #lastSealed: Buffer | null = null;
   readonly #level = (senderId: string, meanAbs: number): void =>
     this.#speakers.level(senderId, meanAbs);
 
@@ -37,9 +57,11 @@ export class AudioRoom {
   constructor(
     meetingId: string,
     jitterOptions: JitterBufferOptions,
+    roomKey: RoomKeyState,
     onSpeakers: (room: AudioRoom, speakers: string[]) => void = () => undefined,
   ) {
     this.meetingId = meetingId;
+    this.#roomKey = roomKey;
     this.#jitterOptions = jitterOptions;
     this.#mixer = new RoomMixer(jitterOptions.frameSamples);
     this.#speakers = new SpeakerDetector({
@@ -61,7 +83,7 @@ export class AudioRoom {
         jitter: new JitterBuffer(this.#jitterOptions),
         address: null,
         port: 0,
-        sequence: 0,
+        sealed: false,
         wrongFrameSize: 0,
         muted: false,
         mutedFrames: 0,
@@ -83,17 +105,15 @@ export class AudioRoom {
   }
 
   /**
-   * One frame period: a frame from each sender with something to play, a mix to each listener.
-   * `played` hears when each mixed frame had arrived, for the added-latency figure. `send` gets
-   * the id bytes of the loudest voice in that mix (null: nobody speaking).
+   * One frame period: a frame from each sender with something to play, a mix to each listener
+   * (`send` gets the datagram: plain or sealed as the listener's media is, its token field
+   * naming the loudest voice in the mix, zeros for nobody). `played` hears when each mixed
+   * frame had arrived, for the added-latency figure. A listener's mix cannot be sealed while
+   * the room's key is not known here yet: they get nothing that tick (counted by the caller).
    */
   tick(
-    send: (
-      participant: AudioParticipant,
-      address: string,
-      mixed: Int16Array,
-      speaker: Buffer | null,
-    ) => void,
+    timestamp: number,
+    send: (participant: AudioParticipant, address: string, datagram: Buffer | null) => void,
     played: (arrivalMs: number) => void,
   ): void {
     for (const participant of this.#participants.values()) {
@@ -106,13 +126,42 @@ export class AudioRoom {
       this.#mixer.setFrame(participant.participantId, frame);
       played(participant.jitter.lastArrivalMs);
     }
+    let sequenced = false;
+    this.#lastMixed = null;
     this.#mixer.mix((listenerId, mixed, speakerId) => {
+      if (!sequenced) {
+        this.#sequence = (this.#sequence + 1) >>> 0;
+        sequenced = true;
+      }
       const listener = this.#participants.get(listenerId);
       if (listener === undefined || listener.address === null) return;
-      const speaker = speakerId === null ? null : this.#participants.get(speakerId);
-      send(listener, listener.address, mixed, speaker?.idBytes ?? null);
+      const speaker =
+        speakerId === null ? null : (this.#participants.get(speakerId)?.idBytes ?? null);
+      if (mixed !== this.#lastMixed || speaker !== this.#lastSpeaker) {
+        this.#lastMixed = mixed;
+        this.#lastSpeaker = speaker;
+        this.#lastPlain = encodeAudioDatagram(speaker, this.#sequence, timestamp, mixed);
+        this.#lastSealed = null;
+      }
+      const plain = this.#lastPlain as Buffer;
+      if (!listener.sealed) return send(listener, listener.address, plain);
+      this.#lastSealed ??= this.#seal(plain);
+      send(listener, listener.address, this.#lastSealed);
     }, this.#level);
     const speakers = this.#speakers.tick();
     if (speakers !== null) this.#onSpeakers(this, speakers);
+  }
+
+  /** Seals a mix under the room's key (derived again only when the key changed). */
+  #seal(plain: Buffer): Buffer | null {
+    const roomKey = this.#roomKey;
+    if (roomKey.key === null) return null;
+    if (roomKey.key !== this.#sealedWith) {
+      const key = deriveMediaKey(roomKey.key, 'audio', 'down');
+      if (this.#sealer === null) this.#sealer = new MediaSealer(key, roomKey.epoch);
+      else this.#sealer.rekey(key, roomKey.epoch);
+      this.#sealedWith = roomKey.key;
+    }
+    return (this.#sealer as MediaSealer).seal(plain);
   }
 }

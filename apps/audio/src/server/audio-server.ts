@@ -11,12 +11,7 @@ import {
   RoomSpeakersEvent,
 } from '@sapora/coordination';
 import { LatencyWindow, MixClock } from '@sapora/media';
-import {
-  DatagramFlags,
-  DatagramKind,
-  encodeAudioDatagram,
-  readAudioSamples,
-} from '@sapora/protocol';
+import { DatagramFlags, DatagramKind, readAudioSamples } from '@sapora/protocol';
 import {
   DatagramEdge,
   DatagramHandler,
@@ -40,6 +35,8 @@ export interface AudioStats {
   /** Frames of muted participants left out of the mix (participants here now). */
   muted: number;
   sent: number;
+  /** Mixes not sent because the room's key was not known here yet (sealed listeners only). */
+  unsealable: number;
   rooms: number;
   missedTicks: number;
   /** Lateness of mix ticks behind their deadline, last tick, ms. */
@@ -61,6 +58,7 @@ export class AudioServer
 {
   #edge: DatagramEdge | null = null;
   readonly #gate: SessionGate;
+  readonly #sessions: LiveSessionCache;
   readonly #clock: MixClock;
   readonly #rooms = new Map<string, AudioRoom>();
   readonly #scratch: Int16Array;
@@ -71,6 +69,7 @@ export class AudioServer
     wrongFrameSize: 0,
     muted: 0,
     sent: 0,
+    unsealable: 0,
     rooms: 0,
     missedTicks: 0,
     lastTickLatenessMs: 0,
@@ -81,6 +80,8 @@ export class AudioServer
   readonly #tickLateness = new LatencyWindow();
   #statsTimer: NodeJS.Timeout | null = null;
   #missedAtLastLog = 0;
+  #cpuAtLastLog = process.cpuUsage();
+  #loggedAt = performance.now();
 
   constructor(
     private readonly config: AudioConfig,
@@ -90,7 +91,10 @@ export class AudioServer
     private readonly events: EventPublisher,
   ) {
     this.#scratch = new Int16Array(config.AUDIO_FRAME_SAMPLES);
-    this.#gate = new SessionGate(sessions, link, config, logger, (session) => this.#drop(session));
+    this.#sessions = sessions;
+    this.#gate = new SessionGate('audio', sessions, link, config, logger, (session) =>
+      this.#drop(session),
+    );
     const periodMs = (config.AUDIO_FRAME_SAMPLES / config.AUDIO_SAMPLE_RATE) * 1000;
     this.#clock = new MixClock(periodMs, (tick) => this.#tick(tick.latenessMs));
   }
@@ -149,6 +153,7 @@ export class AudioServer
           maxDelayMs: this.config.AUDIO_JITTER_MAX_MS,
           maxTargetMs: this.config.AUDIO_JITTER_TARGET_MAX_MS,
         },
+        this.#sessions.roomKey(session.meetingId),
         this.#speakersChanged,
       );
       this.#rooms.set(session.meetingId, room);
@@ -157,6 +162,7 @@ export class AudioServer
     // Behind NAT the source port is not the one the client bound: answer where it came from.
     participant.address = from.address;
     participant.port = from.port;
+    participant.sealed = session.mediaKey !== undefined;
     // Muted (by themselves or the host): the mix leaves them out (AudioRoom.tick); their
     // buffer still runs, so an unmute picks up without a gap in its timing.
     participant.muted = session.muted === true;
@@ -182,7 +188,8 @@ export class AudioServer
     this.#tickLateness.add(latenessMs);
     this.#tickStartedAt = performance.now();
     this.#tickTimestamp = (this.#tickTimestamp + this.config.AUDIO_FRAME_SAMPLES) >>> 0;
-    for (const room of this.#rooms.values()) room.tick(this.#send, this.#played);
+    for (const room of this.#rooms.values())
+      room.tick(this.#tickTimestamp, this.#send, this.#played);
   }
 
   /** Who speaks changed in a room: control instances tell its members (a few times a second at most). */
@@ -233,6 +240,12 @@ export class AudioServer
     // Means per participant: frames queued now, and frames aimed for.
     jitter.depth = round(jitter.depth / participants) ?? 0;
     jitter.targetDepth = round(jitter.targetDepth / participants) ?? 0;
+    // This process's CPU over the interval, % of one core: what the mixer's capacity runs out of.
+    const cpu = process.cpuUsage(this.#cpuAtLastLog);
+    const now = performance.now();
+    const cpuPct = round(((cpu.user + cpu.system) / 1000 / (now - this.#loggedAt)) * 100);
+    this.#cpuAtLastLog = process.cpuUsage();
+    this.#loggedAt = now;
     this.logger.info(
       {
         ...this.stats,
@@ -243,6 +256,7 @@ export class AudioServer
         addedLatencyP99Ms: round(this.#addedLatency.percentile(99)),
         wrongFrameSizes,
         jitter,
+        cpuPct,
       },
       'audio stats',
     );
@@ -251,19 +265,17 @@ export class AudioServer
     this.#addedLatency.reset();
   }
 
-  /** A mix to one listener; its token field names the loudest voice in it (zeros: nobody). */
+  /** A mix to one listener (null: it could not be sealed yet). */
   readonly #send = (
     participant: AudioParticipant,
     address: string,
-    mixed: Int16Array,
-    speaker: Buffer | null,
+    datagram: Buffer | null,
   ): void => {
-    participant.sequence = (participant.sequence + 1) >>> 0;
-    this.#edge?.send(
-      encodeAudioDatagram(speaker, participant.sequence, this.#tickTimestamp, mixed),
-      participant.port,
-      address,
-    );
+    if (datagram === null) {
+      this.#stats.unsealable++;
+      return;
+    }
+    this.#edge?.send(datagram, participant.port, address);
     this.#stats.sent++;
   };
 }

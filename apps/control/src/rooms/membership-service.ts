@@ -7,6 +7,7 @@ import {
   FileRecord,
   MeetingSchedule,
   MemberRecord,
+  RoomMediaKey,
   membershipEvent,
   MembershipEventKind,
   MembershipPublisher,
@@ -127,6 +128,7 @@ export class MembershipService {
       capacity: placed.capacity,
       owner,
       recording: request.recording,
+      sealedMedia: connection.encrypted,
     });
     if (!outcome.ok) {
       await this.media.releaseIfEmpty(meetingId);
@@ -198,6 +200,13 @@ export class MembershipService {
         media: placed.endpoints,
         videoDatagramBytes: this.config.VIDEO_DATAGRAM_BYTES,
         mediaToken: Buffer.from(member.mediaToken, 'hex'),
+        ...(member.mediaKey === undefined
+          ? {}
+          : {
+              mediaKey: Buffer.from(member.mediaKey, 'hex'),
+              roomMediaKey: Buffer.from(outcome.roomKey.key, 'hex'),
+              roomMediaKeyEpoch: outcome.roomKey.epoch,
+            }),
       }),
     );
     this.logger.info(
@@ -213,9 +222,9 @@ export class MembershipService {
     if (outcome.resumed) {
       connection.send(MessageType.UserList, encodePayload(MessageType.UserList, participants));
       // The connection it had may be on another control instance, which lets it go.
-      await this.#announce('resumed', member);
+      await this.#announce('resumed', member, outcome.roomKey);
     } else {
-      await this.#announce('joined', member);
+      await this.#announce('joined', member, outcome.roomKey);
       // Nobody is recorded without being told: the list marks the recorder, the chat says so.
       if (member.recording === true)
         await this.chat.system(meetingId, `${member.username} is recording this meeting`);
@@ -296,13 +305,13 @@ export class MembershipService {
     this.directory.remove(participant);
     participant.connection.end();
     const { meetingId, participantId } = participant.member;
-    const member = await this.store.leave(meetingId, participantId);
-    if (member === null) return;
+    const departure = await this.store.leave(meetingId, participantId);
+    if (departure === null) return;
     this.logger.info(
-      { meetingId, participantId, username: member.username, reason },
+      { meetingId, participantId, username: departure.member.username, reason },
       'participant left',
     );
-    await this.#announce('left', member);
+    await this.#announce('left', departure.member, departure.roomKey);
   }
 
   /** Mute or unmute: the room's lists show it, and media services hear of it. */
@@ -340,14 +349,15 @@ export class MembershipService {
     // First the reason, so a heartbeat that finds the session gone before the news arrives
     // tells the client why rather than "expired" (which would make it join again).
     await this.controls.noteEnded(meetingId, participantId, hostEnding(endedByHost, host));
-    const member = await this.store.leave(meetingId, participantId);
-    if (member === null) return null;
+    const departure = await this.store.leave(meetingId, participantId);
+    if (departure === null) return null;
+    const { member } = departure;
     this.logger.info(
       { meetingId, participantId, username: member.username, endedByHost, host },
       'session ended by the host',
     );
     await this.publisher.publish(
-      membershipEvent('left', member, this.instance.id, { endedByHost, host }),
+      membershipEvent('left', member, this.instance.id, { endedByHost, host }, departure.roomKey),
     );
     return member;
   }
@@ -383,7 +393,7 @@ export class MembershipService {
    */
   async expireSessions(): Promise<void> {
     const expired = await this.store.expire();
-    for (const member of expired) {
+    for (const { member, roomKey } of expired) {
       this.logger.info(
         {
           meetingId: member.meetingId,
@@ -392,7 +402,7 @@ export class MembershipService {
         },
         'participant timed out',
       );
-      await this.#announce('timed_out', member);
+      await this.#announce('timed_out', member, roomKey);
     }
   }
 
@@ -403,8 +413,28 @@ export class MembershipService {
       participant.connection.send(MessageType.UserList, payload);
   }
 
+  /**
+   * Sends the room's new media key to each of its members connected here whose media is sealed
+   * (someone left: ROOM_MEDIA_KEY).
+   */
+  pushRoomMediaKey(meetingId: string, roomKey: RoomMediaKey): void {
+    const payload = encodePayload(MessageType.RoomMediaKey, {
+      key: Buffer.from(roomKey.key, 'hex'),
+      epoch: roomKey.epoch,
+    });
+    for (const participant of this.directory.inRoom(meetingId))
+      if (participant.member.mediaKey !== undefined)
+        participant.connection.send(MessageType.RoomMediaKey, payload);
+  }
+
   /** Every control instance hears it (RoomEvents) and pushes the new list to its members. */
-  async #announce(kind: MembershipEventKind, member: MemberRecord): Promise<void> {
-    await this.publisher.publish(membershipEvent(kind, member, this.instance.id));
+  async #announce(
+    kind: MembershipEventKind,
+    member: MemberRecord,
+    roomKey?: RoomMediaKey,
+  ): Promise<void> {
+    await this.publisher.publish(
+      membershipEvent(kind, member, this.instance.id, undefined, roomKey),
+    );
   }
 }

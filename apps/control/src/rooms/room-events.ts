@@ -20,6 +20,10 @@ export class RoomEvents implements MembershipListener {
   ) {}
 
   async onMembership(event: MembershipEvent): Promise<void> {
+    // Before anything else, so the key arrives ahead of media sealed under it (the media
+    // services wait a moment before they switch).
+    if ((event.kind === 'left' || event.kind === 'timed_out') && event.roomKey !== undefined)
+      this.membership.pushRoomMediaKey(event.meetingId, event.roomKey);
     const local = this.directory.get(event.meetingId, event.participantId);
     if (local !== undefined) {
       if (event.kind === 'timed_out') {

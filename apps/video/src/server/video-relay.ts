@@ -1,11 +1,19 @@
 import { RemoteInfo } from 'node:dgram';
 import { Inject, Injectable } from '@nestjs/common';
-import { KnownSession, LiveSessionCache, MembershipEvent, RedisLink } from '@sapora/coordination';
+import {
+  KnownSession,
+  LiveSessionCache,
+  MembershipEvent,
+  RedisLink,
+  RoomKeyState,
+} from '@sapora/coordination';
 import {
   DATAGRAM_HEADER_LENGTH,
   DATAGRAM_KIND_OFFSET,
   DATAGRAM_TOKEN_OFFSET,
   DatagramKind,
+  deriveMediaKey,
+  MediaSealer,
   participantIdFromBytes,
   participantIdToBytes,
   SESSION_TOKEN_BYTES,
@@ -30,12 +38,18 @@ interface Viewer {
   port: number;
   /** Senders this member has paused (participant ids). */
   paused: Set<string>;
+  /** Their media is sealed: what they receive is sealed under the room's key. */
+  sealed: boolean;
 }
 
 /** A room's members: by id for lookups, and as an array for the per-datagram loop. */
 interface Room {
   byId: Map<string, Viewer>;
   list: Viewer[];
+  roomKey: RoomKeyState;
+  sealer: MediaSealer | null;
+  /** The room key the sealer's key was derived from. */
+  sealedWith: Buffer | null;
 }
 
 export interface VideoStats {
@@ -44,6 +58,8 @@ export interface VideoStats {
   malformed: number;
   unauthenticated: number;
   rooms: number;
+  /** Datagrams not sent to sealed receivers because the room's key was not known here yet. */
+  unsealable: number;
   /** Datagrams not sent because the socket's queue was full. */
   sendDropped: number;
 }
@@ -52,7 +68,9 @@ export interface VideoStats {
  * The video relay: each fragment from a live session is relayed, as it arrives,
  * to every other member of the sender's room who has not paused them. It never decodes or
  * waits for a frame: the only change is the sender's id written over the token, in place, so
- * the same buffer goes to everyone. Membership lives in memory, kept fresh by events.
+ * the same buffer goes to everyone (sealed once, under the room's key, for everyone whose
+ * media is sealed: opening the sender's datagram and sealing it again are two operations per
+ * fragment, whatever the number of receivers). Membership lives in memory, kept fresh by events.
  *
  * Per datagram it builds nothing: the header is checked and the token found in place, and the
  * loop over the room is one send per receiver (UdpEndpoint answers addresses without a DNS
@@ -70,6 +88,7 @@ export class VideoRelay implements DatagramHandler, MembershipListener, NodeLoad
     malformed: 0,
     unauthenticated: 0,
     rooms: 0,
+    unsealable: 0,
     sendDropped: 0,
   };
 
@@ -79,7 +98,9 @@ export class VideoRelay implements DatagramHandler, MembershipListener, NodeLoad
     sessions: LiveSessionCache,
     link: RedisLink,
   ) {
-    this.#gate = new SessionGate(sessions, link, config, logger, (session) => this.#drop(session));
+    this.#gate = new SessionGate('video', sessions, link, config, logger, (session) =>
+      this.#drop(session),
+    );
   }
 
   attach(edge: DatagramEdge): void {
@@ -110,7 +131,13 @@ export class VideoRelay implements DatagramHandler, MembershipListener, NodeLoad
   #join(session: KnownSession): Viewer {
     let room = this.#rooms.get(session.meetingId);
     if (room === undefined) {
-      room = { byId: new Map(), list: [] };
+      room = {
+        byId: new Map(),
+        list: [],
+        roomKey: session.roomKey ?? { epoch: -1, key: null },
+        sealer: null,
+        sealedWith: null,
+      };
       this.#rooms.set(session.meetingId, room);
     }
     const viewer: Viewer = {
@@ -119,15 +146,17 @@ export class VideoRelay implements DatagramHandler, MembershipListener, NodeLoad
       address: null,
       port: 0,
       paused: new Set(),
+      sealed: session.mediaKey !== undefined,
     };
     room.byId.set(session.participantId, viewer);
     room.list = [...room.byId.values()];
     return viewer;
   }
 
-  onDatagram(bytes: Buffer, from: RemoteInfo): void {
-    const session = this.#gate.admitInPlace(bytes, from, this.#stats);
-    if (session === null) return;
+  onDatagram(received: Buffer, from: RemoteInfo): void {
+    const admitted = this.#gate.admitInPlace(received, from, this.#stats);
+    if (admitted === null) return;
+    const { session, bytes } = admitted;
     const room = this.#rooms.get(session.meetingId);
     const viewer = room?.byId.get(session.participantId) ?? this.#join(session);
     if (viewer.port !== from.port || viewer.address !== from.address) {
@@ -145,13 +174,37 @@ export class VideoRelay implements DatagramHandler, MembershipListener, NodeLoad
     const edge = this.#edge;
     if (edge === null) return;
     viewer.idBytes.copy(bytes, DATAGRAM_TOKEN_OFFSET);
-    const list = (room ?? this.#rooms.get(session.meetingId))?.list ?? [];
+    const here = room ?? this.#rooms.get(session.meetingId);
+    if (here === undefined) return;
+    // Sealed once for every sealed receiver: they all hold the room's key.
+    let sealed: Buffer | null | undefined;
+    const list = here.list;
     for (let i = 0; i < list.length; i++) {
       const other = list[i];
       if (other === viewer || other.address === null || other.paused.has(viewer.participantId))
         continue;
-      edge.send(bytes, other.port, other.address);
+      if (other.sealed) {
+        if (sealed === undefined) sealed = this.#seal(here, bytes);
+        if (sealed === null) {
+          this.#stats.unsealable++;
+          continue;
+        }
+        edge.send(sealed, other.port, other.address);
+      } else edge.send(bytes, other.port, other.address);
       this.#stats.relayed++;
     }
+  }
+
+  /** Seals a fragment under the room's key (derived again only when the key changed). */
+  #seal(room: Room, plain: Buffer): Buffer | null {
+    const { roomKey } = room;
+    if (roomKey.key === null) return null;
+    if (roomKey.key !== room.sealedWith) {
+      const key = deriveMediaKey(roomKey.key, 'video', 'down');
+      if (room.sealer === null) room.sealer = new MediaSealer(key, roomKey.epoch);
+      else room.sealer.rekey(key, roomKey.epoch);
+      room.sealedWith = roomKey.key;
+    }
+    return (room.sealer as MediaSealer).seal(plain);
   }
 }

@@ -75,6 +75,8 @@ export interface AudioClientStats {
   silentFrames: number;
   /** Frames waiting in the playout buffer now. */
   playoutDepth: number;
+  /** Datagrams dropped unopened: not sealed under the room's key, or replayed (sealed media). */
+  rejected: number;
 }
 
 /**
@@ -89,7 +91,7 @@ export class AudioClient extends EventEmitter<AudioClientEvents> {
   readonly #playout: JitterBuffer;
   readonly #silence: Int16Array;
   readonly #scratch: Int16Array;
-  readonly #stats: Omit<AudioClientStats, 'playoutDepth'> = {
+  readonly #stats: Omit<AudioClientStats, 'playoutDepth' | 'rejected'> = {
     sent: 0,
     received: 0,
     malformed: 0,
@@ -117,6 +119,7 @@ export class AudioClient extends EventEmitter<AudioClientEvents> {
     this.#sampleRate = options.sampleRate ?? (joined?.audioSampleRate || AUDIO_SAMPLE_RATE);
     this.#socket = new MediaSocket(
       options.session,
+      'audio',
       mediaTarget(options, 'audio'),
       options.keepaliveMs ?? 1_000,
       (bytes) => this.#onDatagram(bytes),
@@ -159,7 +162,11 @@ export class AudioClient extends EventEmitter<AudioClientEvents> {
   }
   /** What it sent, received and played, and how deep the playout buffer is now (frames). */
   get stats(): AudioClientStats {
-    return { ...this.#stats, playoutDepth: this.#playout.stats.depth };
+    return {
+      ...this.#stats,
+      playoutDepth: this.#playout.stats.depth,
+      rejected: this.#socket.rejected,
+    };
   }
 
   /** Opens the UDP socket and tells the server where this participant listens. */

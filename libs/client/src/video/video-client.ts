@@ -62,6 +62,8 @@ export interface VideoClientStats {
   framesReceived: number;
   /** Datagrams received that were not valid video. */
   malformed: number;
+  /** Datagrams dropped unopened: not sealed under the room's key, or replayed (sealed media). */
+  rejected: number;
   /** Frames dropped because a piece never came in time. */
   dropped: number;
 }
@@ -96,6 +98,7 @@ export class VideoClient extends EventEmitter<VideoClientEvents> {
     this.#reassemblyTimeoutMs = options.reassemblyTimeoutMs ?? 400;
     this.#socket = new MediaSocket(
       options.session,
+      'video',
       mediaTarget(options, 'video'),
       options.keepaliveMs ?? 1_000,
       (bytes) => this.#onDatagram(bytes),
@@ -109,7 +112,7 @@ export class VideoClient extends EventEmitter<VideoClientEvents> {
   get stats(): VideoClientStats {
     let dropped = 0;
     for (const reassembler of this.#reassemblers.values()) dropped += reassembler.stats.dropped;
-    return { ...this.#stats, dropped };
+    return { ...this.#stats, dropped, rejected: this.#socket.rejected };
   }
 
   /** Opens the socket and says hello to the relay; frames start arriving. */

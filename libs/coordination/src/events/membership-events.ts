@@ -2,7 +2,7 @@ import { BeforeApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { ClientRedis, RedisOptions as NestRedisOptions, Transport } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
 import { EventPatterns } from '../keys/redis-keys';
-import { MemberRecord } from '../rooms/room-records';
+import { MemberRecord, RoomMediaKey } from '../rooms/room-records';
 
 export type MembershipEventKind =
   | 'joined'
@@ -44,6 +44,13 @@ export interface MembershipEvent {
   /** A `left` the host caused, and the host's name: the session is told why. */
   endedByHost?: EndedByHost;
   host?: string;
+  /** The session's media key, hex, when its media is sealed. */
+  mediaKey?: string;
+  /**
+   * The room's media key after this change: on `joined` and `resumed` the one in use, on `left`
+   * and `timed_out` the new one (absent when the room closed).
+   */
+  roomKey?: RoomMediaKey;
 }
 
 export function membershipEvent(
@@ -51,9 +58,12 @@ export function membershipEvent(
   member: MemberRecord,
   controlId: string,
   ended?: { endedByHost: EndedByHost; host: string },
+  roomKey?: RoomMediaKey,
 ): MembershipEvent {
   return {
     ...ended,
+    ...(member.mediaKey === undefined ? {} : { mediaKey: member.mediaKey }),
+    ...(roomKey === undefined ? {} : { roomKey }),
     kind,
     meetingId: member.meetingId,
     participantId: member.participantId,
@@ -76,8 +86,19 @@ export function isMembershipEvent(value: unknown): value is MembershipEvent {
     typeof event.participantId === 'string' &&
     typeof event.username === 'string' &&
     typeof event.token === 'string' &&
-    /^[0-9a-f]{32}$/.test(event.token)
+    /^[0-9a-f]{32}$/.test(event.token) &&
+    (event.mediaKey === undefined || isKeyHex(event.mediaKey)) &&
+    (event.roomKey === undefined || isRoomMediaKey(event.roomKey))
   );
+}
+
+const isKeyHex = (value: unknown): boolean =>
+  typeof value === 'string' && /^[0-9a-f]{32}$/.test(value);
+
+function isRoomMediaKey(value: unknown): value is RoomMediaKey {
+  if (typeof value !== 'object' || value === null) return false;
+  const key = value as Record<string, unknown>;
+  return isKeyHex(key.key) && Number.isSafeInteger(key.epoch) && (key.epoch as number) >= 0;
 }
 
 /** Pause between attempts to reach Redis again after the event transport lost it. */

@@ -47,9 +47,44 @@ describe('RoomStore and ChatHistory on a real Redis', () => {
     expect(ttl).toBeLessThanOrEqual(IDLE_MS);
 
     const left = await store.leave('r1', ann.member.participantId);
-    expect(left?.username).toBe('Ann');
+    expect(left?.member.username).toBe('Ann');
     expect(await store.leave('r1', ann.member.participantId)).toBeNull();
     expect((await join('anN', 'r1')).ok).toBe(true);
+  });
+
+  it('gives each room a media key that changes whenever someone leaves, and sealed sessions a key of their own', async () => {
+    const first = await store.join({
+      username: 'Kay',
+      nameKey: 'kay',
+      meetingId: 'keys',
+      passcode: '',
+      ip: '127.0.0.1',
+      resumeToken: '',
+      sealedMedia: true,
+    });
+    const second = await join('Lou', 'keys');
+    const third = await join('Max', 'keys');
+    if (!first.ok || !second.ok || !third.ok) throw new Error('join failed');
+    expect(first.member.mediaKey).toMatch(/^[0-9a-f]{32}$/);
+    expect(second.member.mediaKey).toBeUndefined();
+    expect(first.roomKey.epoch).toBe(0);
+    expect(first.roomKey.key).toMatch(/^[0-9a-f]{32}$/);
+    expect(second.roomKey).toEqual(first.roomKey);
+    const left = await store.leave('keys', second.member.participantId);
+    expect(left?.roomKey?.epoch).toBe(1);
+    expect(left?.roomKey?.key).not.toBe(first.roomKey.key);
+    expect(await store.roomMediaKey('keys')).toEqual(left?.roomKey);
+    const resumed = await join('kay', 'keys', '', first.member.token);
+    expect(resumed.ok && resumed.roomKey).toEqual(left?.roomKey);
+    expect(resumed.ok && resumed.member.mediaKey).toBe(first.member.mediaKey);
+    await store.leave('keys', third.member.participantId);
+    const last = await store.leave('keys', first.member.participantId);
+    expect(last?.member.username).toBe('Kay');
+    expect(last?.roomKey).toBeUndefined();
+    expect(await store.roomMediaKey('keys')).toBeNull();
+    const reopened = await join('Ned', 'keys');
+    expect(reopened.ok && reopened.roomKey.epoch).toBe(0);
+    expect(reopened.ok && reopened.roomKey.key).not.toBe(first.roomKey.key);
   });
 
   it('lets the first member set the passcode; later members must match it', async () => {
@@ -105,12 +140,12 @@ describe('RoomStore and ChatHistory on a real Redis', () => {
     );
     // A sweep at Quiet's deadline.
     const firstSweep = await store.expire(quietDeadline);
-    expect(firstSweep.map((m) => m.username)).toEqual(['Quiet']);
+    expect(firstSweep.map((m) => m.member.username)).toEqual(['Quiet']);
     expect(await store.expire(quietDeadline)).toEqual([]);
     expect((await store.members('sweep')).map((m) => m.username)).toEqual(['Busy']);
 
     const busyDeadline = await deadline(busy.member);
-    expect((await store.expire(busyDeadline)).map((m) => m.username)).toEqual(['Busy']);
+    expect((await store.expire(busyDeadline)).map((m) => m.member.username)).toEqual(['Busy']);
     expect(await store.renew(busy.member)).toBe(false);
     expect(await redis.exists(RedisKeys.roomMembers('sweep'), RedisKeys.roomNames('sweep'))).toBe(
       0,

@@ -1,8 +1,8 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { MEDIA_KINDS, SESSION_TOKEN_BYTES } from '@sapora/protocol';
+import { MEDIA_KEY_BYTES, MEDIA_KINDS, SESSION_TOKEN_BYTES } from '@sapora/protocol';
 import { deadlineMember, parseDeadlineMember, RedisKeys } from '../keys/redis-keys';
-import { JoinOutcome, MemberRecord, SessionRecord } from './room-records';
+import { JoinOutcome, MemberRecord, RoomMediaKey, SessionRecord } from './room-records';
 import { mediaTokenOf } from '../sessions/media-token';
 
 // Join, atomically: the first member of an empty room sets its passcode; later members must
@@ -17,8 +17,8 @@ local state, bans, hands = KEYS[7], KEYS[8], KEYS[9]
 local token, pid, nameKey, record, passHash, ttl, deadline, meetingId, dmember =
   ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9]
 local nodePrefix, roomsSuffix, roomPrefix, membersSuffix = ARGV[10], ARGV[11], ARGV[12], ARGV[13]
-local owner, now = ARGV[14] == '1', tonumber(ARGV[15])
-for i = 16, #ARGV, 3 do
+local owner, now, newRoomKey = ARGV[14] == '1', tonumber(ARGV[15]), ARGV[16]
+for i = 17, #ARGV, 3 do
   local kind, nodeId, capacity = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
   local participants = 0
   for _, room in ipairs(redis.call('SMEMBERS', nodePrefix .. nodeId .. roomsSuffix)) do
@@ -47,13 +47,19 @@ end
 redis.call('SET', session, record, 'PX', ttl)
 redis.call('ZADD', deadlines, deadline, dmember)
 redis.call('SADD', rooms, meetingId)
-return 'OK'
+-- The room's media key: made with the room (its state went with the last member).
+redis.call('HSETNX', state, 'mediaKey', newRoomKey)
+redis.call('HSETNX', state, 'mediaKeyEpoch', 0)
+local roomKey = redis.call('HMGET', state, 'mediaKey', 'mediaKeyEpoch')
+return 'OK ' .. roomKey[1] .. ' ' .. roomKey[2]
 `;
 
 // Leave, atomically and at most once: returns the removed member's record, or nil if it was
 // already gone. With a cutoff (the sweeper's "now"), a member whose deadline was pushed past
 // it by a heartbeat in the meantime is kept. The last member out closes the room. A host who
-// leaves hands the role to the longest present (hostAfterLeave in the room rules).
+// leaves hands the role to the longest present (hostAfterLeave in the room rules). The room's
+// media key changes (ARGV[9], a fresh one), so what the leaver knew opens nothing sent later;
+// the answer is the record and the room's key and epoch now.
 const LEAVE_LUA = `
 local deadlines, rooms, members, names, passcode, chat = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local state, hands = KEYS[7], KEYS[8]
@@ -80,8 +86,12 @@ if redis.call('HLEN', members) == 0 then
   -- Its media nodes let it go at their next renewal, seeing the lease gone.
   local roomPrefix, leaseInfix, placementSuffix = ARGV[6], ARGV[7], ARGV[8]
   redis.call('DEL', roomPrefix .. meetingId .. placementSuffix)
-  for i = 9, #ARGV do redis.call('DEL', roomPrefix .. meetingId .. leaseInfix .. ARGV[i]) end
-elseif redis.call('HGET', state, 'host') == pid then
+  for i = 10, #ARGV do redis.call('DEL', roomPrefix .. meetingId .. leaseInfix .. ARGV[i]) end
+  return {record}
+end
+redis.call('HSET', state, 'mediaKey', ARGV[9])
+local epoch = redis.call('HINCRBY', state, 'mediaKeyEpoch', 1)
+if redis.call('HGET', state, 'host') == pid then
   local best, bestJoined, bestId = nil, nil, nil
   for _, json in ipairs(redis.call('HVALS', members)) do
     local other = cjson.decode(json)
@@ -92,7 +102,7 @@ elseif redis.call('HGET', state, 'host') == pid then
   end
   redis.call('HSET', state, 'host', bestId)
 end
-return record
+return {record, ARGV[9], epoch}
 `;
 
 // Heartbeat: renew the session and push the deadline out; 0 when the session is already gone.
@@ -120,7 +130,7 @@ return updated
 
 interface ScriptedRedis extends Redis {
   saporaJoin(...args: (string | number)[]): Promise<string>;
-  saporaLeave(...args: (string | number)[]): Promise<string | null>;
+  saporaLeave(...args: (string | number)[]): Promise<[string, string?, number?] | null>;
   saporaRenew(...args: (string | number)[]): Promise<number>;
   saporaUpdateMember(...args: (string | number)[]): Promise<string | null>;
 }
@@ -153,9 +163,19 @@ export interface JoinParams {
   capacity?: CapacityCheck[];
   /** Proved the scheduled meeting's owner token: joins as host, past a lock or a ban. */
   owner?: boolean;
+  /** Joined over TLS: the session gets a media key and its media is sealed. */
+  sealedMedia?: boolean;
   /** Joins to record the meeting. */
   recording?: boolean;
 }
+
+/** A member who left, and the room's media key after them (none: the room closed). */
+export interface Departure {
+  member: MemberRecord;
+  roomKey?: RoomMediaKey;
+}
+
+const newMediaKey = (): string => randomBytes(MEDIA_KEY_BYTES).toString('hex');
 
 export function hashPasscode(passcode: string): string {
   return passcode === '' ? '' : createHash('sha256').update(passcode, 'utf8').digest('hex');
@@ -194,6 +214,7 @@ export class RoomStore {
       ...(params.recording === true ? { recording: true } : {}),
       token,
       mediaToken: mediaTokenOf(token),
+      ...(params.sealedMedia === true ? { mediaKey: newMediaKey() } : {}),
     };
     const { meetingId } = params;
     const result = await this.#redis.saporaJoin(
@@ -218,9 +239,13 @@ export class RoomStore {
       ...CAPACITY_KEY_PARTS,
       params.owner === true ? '1' : '0',
       Date.now(),
+      newMediaKey(),
       ...(params.capacity ?? []).flatMap((check) => [check.kind, check.nodeId, check.capacity]),
     );
-    if (result === 'OK') return { ok: true, member, resumed: false };
+    if (result.startsWith('OK ')) {
+      const [, key, epoch] = result.split(' ');
+      return { ok: true, member, resumed: false, roomKey: { key, epoch: Number(epoch) } };
+    }
     if (result.startsWith('NO_CAPACITY '))
       return { ok: false, reason: 'NO_CAPACITY', kind: result.slice('NO_CAPACITY '.length) };
     return {
@@ -236,7 +261,19 @@ export class RoomStore {
       session.meetingId === params.meetingId &&
       (session.nameKey ?? session.username.toLowerCase()) === params.nameKey;
     if (!matches || !(await this.renew(session))) return { ok: false, reason: 'SESSION_EXPIRED' };
-    return { ok: true, member: session, resumed: true };
+    const roomKey = await this.roomMediaKey(session.meetingId);
+    if (roomKey === null) return { ok: false, reason: 'SESSION_EXPIRED' };
+    return { ok: true, member: session, resumed: true, roomKey };
+  }
+
+  /** The room's media key now, or null when the room is closed. */
+  async roomMediaKey(meetingId: string): Promise<RoomMediaKey | null> {
+    const [key, epoch] = await this.#redis.hmget(
+      RedisKeys.roomState(meetingId),
+      'mediaKey',
+      'mediaKeyEpoch',
+    );
+    return key === null || epoch === null ? null : { key, epoch: Number(epoch) };
   }
 
   /** Renews a session for another idle timeout; false when it has already ended. */
@@ -253,13 +290,16 @@ export class RoomStore {
     return renewed === 1;
   }
 
-  /** Removes a member now; returns its record, or null if someone else already did. */
+  /**
+   * Removes a member now; returns its record and the room's new media key (none when the room
+   * closed with it), or null if someone else already did.
+   */
   async leave(
     meetingId: string,
     participantId: string,
     cutoffMs?: number,
-  ): Promise<MemberRecord | null> {
-    const record = await this.#redis.saporaLeave(
+  ): Promise<Departure | null> {
+    const result = await this.#redis.saporaLeave(
       RedisKeys.sessionDeadlines,
       RedisKeys.rooms,
       RedisKeys.roomMembers(meetingId),
@@ -276,19 +316,25 @@ export class RoomStore {
       RedisKeys.roomMembers('\0').split('\0')[0],
       RedisKeys.roomLease('\0', '\0').split('\0')[1],
       RedisKeys.roomPlacement('\0').split('\0')[1],
+      newMediaKey(),
       ...MEDIA_KINDS,
     );
-    return record === null ? null : (JSON.parse(record) as MemberRecord);
+    if (result === null) return null;
+    const [record, key, epoch] = result;
+    return {
+      member: JSON.parse(record) as MemberRecord,
+      roomKey: key === undefined ? undefined : { key, epoch: Number(epoch) },
+    };
   }
 
   /** Ends every session whose deadline has passed; returns who was removed. */
-  async expire(nowMs: number = Date.now()): Promise<MemberRecord[]> {
+  async expire(nowMs: number = Date.now()): Promise<Departure[]> {
     const due = await this.#redis.zrangebyscore(RedisKeys.sessionDeadlines, '-inf', nowMs);
-    const removed: MemberRecord[] = [];
+    const removed: Departure[] = [];
     for (const entry of due) {
       const { meetingId, participantId } = parseDeadlineMember(entry);
-      const member = await this.leave(meetingId, participantId, nowMs);
-      if (member !== null) removed.push(member);
+      const departure = await this.leave(meetingId, participantId, nowMs);
+      if (departure !== null) removed.push(departure);
     }
     return removed;
   }

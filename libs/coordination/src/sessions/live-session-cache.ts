@@ -1,10 +1,20 @@
+import { KeyObject } from 'node:crypto';
 import {
+  DATAGRAM_HEADER_LENGTH,
   DATAGRAM_TOKEN_OFFSET,
   decodeMediaDatagram,
+  deriveMediaKey,
+  isSealedDatagram,
+  MAX_VIDEO_DATAGRAM_BYTES,
   MediaDatagram,
   mediaDatagramProblem,
+  MediaKeyKind,
+  openSealedDatagram,
+  ReplayWindow,
+  SEAL_OVERHEAD,
 } from '@sapora/protocol';
 import { MembershipEvent } from '../events/membership-events';
+import { RoomMediaKey, SessionRecord } from '../rooms/room-records';
 import { RoomStore } from '../rooms/room-store';
 import { mediaTokenOf } from './media-token';
 import { TokenMap } from './token-map';
@@ -18,7 +28,29 @@ export interface KnownSession {
    * without a lookup.
    */
   muted?: boolean;
+  /** The session's media key when its media is sealed (it then never sends plain datagrams). */
+  mediaKey?: Buffer;
+  /** The key its datagrams to this service are sealed with, derived once by the service. */
+  uplinkKey?: KeyObject;
+  /** Nonce counters of its sealed datagrams seen here. */
+  replay?: ReplayWindow;
+  /** Its room's media key, shared by every session of the room and updated in place. */
+  roomKey?: RoomKeyState;
 }
+
+/**
+ * A room's media key as a media service uses it: updated in place when it changes, so whoever
+ * holds it (a relay's room, a mixer's room) sees the change without a lookup. `key` is null
+ * until the key is known (a room whose every member's media is plain never has one).
+ */
+export interface RoomKeyState {
+  epoch: number;
+  key: Buffer | null;
+}
+
+const sealedLengthFits = (bytes: Buffer): boolean =>
+  bytes.length >= DATAGRAM_HEADER_LENGTH + SEAL_OVERHEAD &&
+  bytes.length <= MAX_VIDEO_DATAGRAM_BYTES;
 
 /** admitInPlace's answer for a well-formed datagram whose token is not (yet) known. */
 export const UNKNOWN_SESSION = Symbol('unknown session');
@@ -39,10 +71,67 @@ export class LiveSessionCache {
   readonly #known = new TokenMap<KnownSession>();
   readonly #unknownUntil = new Map<string, number>();
   readonly #pending = new Set<string>();
+  readonly #roomKeys = new Map<string, RoomKeyState>();
+  readonly #roomKeyGraceMs: number;
 
-  constructor(store: RoomStore, unknownTtlMs: number) {
+  /**
+   * `roomKeyGraceMs`: how long a room's old key stays in use after a leave changed it, so the
+   * new key reaches every client (over control's connections) before media sealed under it.
+   */
+  constructor(store: RoomStore, unknownTtlMs: number, roomKeyGraceMs = 250) {
     this.#store = store;
     this.#unknownTtlMs = unknownTtlMs;
+    this.#roomKeyGraceMs = roomKeyGraceMs;
+  }
+
+  /** A room's media key (one shared object per room, updated in place). */
+  roomKey(meetingId: string): RoomKeyState {
+    let state = this.#roomKeys.get(meetingId);
+    if (state === undefined) {
+      state = { epoch: -1, key: null };
+      this.#roomKeys.set(meetingId, state);
+    }
+    return state;
+  }
+
+  /**
+   * A room's key from an event or Redis. The key a join or Redis names is the one in use: taken
+   * at once if it differs (a room that closed and opened again counts its epochs from 0). A
+   * leave's newer key is taken after the grace period.
+   */
+  #updateRoomKey(meetingId: string, roomKey: RoomMediaKey, afterLeave: boolean): void {
+    const state = this.roomKey(meetingId);
+    const key = Buffer.from(roomKey.key, 'hex');
+    if (!afterLeave) {
+      if (state.key === null || state.epoch !== roomKey.epoch || !state.key.equals(key)) {
+        state.epoch = roomKey.epoch;
+        state.key = key;
+      }
+      return;
+    }
+    if (roomKey.epoch <= state.epoch) return;
+    setTimeout(() => {
+      if (roomKey.epoch <= state.epoch) return;
+      state.epoch = roomKey.epoch;
+      state.key = key;
+    }, this.#roomKeyGraceMs).unref();
+  }
+
+  #knownSession(record: {
+    participantId: string;
+    meetingId: string;
+    muted?: boolean;
+    mediaKey?: string;
+  }): KnownSession {
+    return {
+      participantId: record.participantId,
+      meetingId: record.meetingId,
+      muted: record.muted,
+      ...(record.mediaKey === undefined
+        ? {}
+        : { mediaKey: Buffer.from(record.mediaKey, 'hex'), replay: new ReplayWindow() }),
+      roomKey: this.roomKey(record.meetingId),
+    };
   }
 
   get(mediaTokenHex: string): KnownSession | undefined {
@@ -60,51 +149,71 @@ export class LiveSessionCache {
 
   /**
    * The first steps for every media datagram: decode it, then find its live session. Returns
-   * null (and counts why) for bytes that are not a datagram or carry no live session's token.
+   * null (and counts why) for bytes that are not a datagram or carry no live session's token
+   * (see admitInPlace for sealed sessions).
    */
   admit(
     bytes: Buffer,
     counters: { received: number; malformed: number; unauthenticated: number },
     mayLookUp: () => boolean,
+    kind: MediaKeyKind,
   ): { datagram: MediaDatagram; session: KnownSession } | null {
-    counters.received++;
-    let datagram: MediaDatagram;
-    try {
-      datagram = decodeMediaDatagram(bytes);
-    } catch {
-      counters.malformed++;
-      return null;
-    }
-    const session = this.#known.get(datagram.token);
-    if (session === undefined) {
-      counters.unauthenticated++;
+    const found = this.admitInPlace(bytes, counters, kind);
+    if (found === UNKNOWN_SESSION) {
       // A flood of random tokens must not become a flood of Redis reads: the caller's budget
       // (per source and in all) says whether this one may be looked up at all.
-      if (mayLookUp()) this.lookup(datagram.token.toString('hex'), Date.now());
+      if (mayLookUp()) this.lookupAt(bytes, Date.now());
       return null;
     }
-    return { datagram, session };
+    if (found === null) return null;
+    return { datagram: decodeMediaDatagram(found.bytes), session: found.session };
   }
 
   /**
    * admit() for the per-packet path: checks the datagram in place and finds its session by the
-   * token's bytes, building nothing. Null (counted) for a malformed datagram; UNKNOWN_SESSION
-   * (counted as unauthenticated) for a well-formed one whose token is not cached: the caller
-   * decides whether it may cost a lookup (lookupAt).
+   * token's bytes. Null (counted) for a malformed datagram, and (counted as unauthenticated)
+   * for one that does not match its session: a sealed session's datagram must be sealed under
+   * its key and not replayed, a plain session's must be plain. UNKNOWN_SESSION (counted as
+   * unauthenticated) for a well-formed one whose token is not cached: the caller decides
+   * whether it may cost a lookup (lookupAt). `bytes` in the answer is the datagram opened (a
+   * new buffer) for a sealed session, the same bytes for a plain one.
    */
   admitInPlace(
     bytes: Buffer,
     counters: { received: number; malformed: number; unauthenticated: number },
-  ): KnownSession | null | typeof UNKNOWN_SESSION {
+    kind: MediaKeyKind,
+  ): { session: KnownSession; bytes: Buffer } | null | typeof UNKNOWN_SESSION {
     counters.received++;
-    if (mediaDatagramProblem(bytes) !== null) {
+    const sealed = isSealedDatagram(bytes);
+    if (sealed ? !sealedLengthFits(bytes) : mediaDatagramProblem(bytes) !== null) {
       counters.malformed++;
       return null;
     }
     const session = this.#known.get(bytes, DATAGRAM_TOKEN_OFFSET);
-    if (session !== undefined) return session;
-    counters.unauthenticated++;
-    return UNKNOWN_SESSION;
+    if (session === undefined) {
+      counters.unauthenticated++;
+      return UNKNOWN_SESSION;
+    }
+    if (session.mediaKey === undefined || session.replay === undefined) {
+      if (!sealed) return { session, bytes };
+      counters.unauthenticated++;
+      return null;
+    }
+    if (!sealed) {
+      counters.unauthenticated++;
+      return null;
+    }
+    session.uplinkKey ??= deriveMediaKey(session.mediaKey, kind, 'up');
+    const opened = openSealedDatagram(bytes, session.uplinkKey, session.replay);
+    if (opened === null) {
+      counters.unauthenticated++;
+      return null;
+    }
+    if (mediaDatagramProblem(opened) !== null) {
+      counters.malformed++;
+      return null;
+    }
+    return { session, bytes: opened };
   }
 
   /** Looks up the token of a datagram admitInPlace did not know (see lookup). */
@@ -116,12 +225,14 @@ export class LiveSessionCache {
   apply(event: MembershipEvent): boolean {
     // Events carry the session token (Redis is trusted); datagrams, its media token.
     const mediaToken = mediaTokenOf(event.token);
+    if (event.roomKey !== undefined)
+      this.#updateRoomKey(
+        event.meetingId,
+        event.roomKey,
+        event.kind === 'left' || event.kind === 'timed_out',
+      );
     if (event.kind === 'joined') {
-      this.add(mediaToken, {
-        participantId: event.participantId,
-        meetingId: event.meetingId,
-        muted: event.muted,
-      });
+      this.add(mediaToken, this.#knownSession(event));
       return false;
     }
     if (event.kind === 'updated' || event.kind === 'resumed') {
@@ -146,6 +257,10 @@ export class LiveSessionCache {
       known.map(([token]) => this.#store.getSessionByMediaToken(token.toString('hex'))),
     );
     const ended: KnownSession[] = [];
+    // Keys changed by leaves whose events were lost: one read per room.
+    const rooms = new Map<string, SessionRecord>();
+    for (const record of records) if (record !== null) rooms.set(record.meetingId, record);
+    await Promise.all([...rooms.values()].map((record) => this.#learnRoomKey(record)));
     known.forEach(([token, session], i) => {
       const record = records[i];
       if (record !== null) {
@@ -165,17 +280,19 @@ export class LiveSessionCache {
     this.#pending.add(tokenHex);
     this.#store
       .getSessionByMediaToken(tokenHex)
-      .then((session) => {
-        if (session !== null)
-          this.add(tokenHex, {
-            participantId: session.participantId,
-            meetingId: session.meetingId,
-            muted: session.muted,
-          });
-        else this.#rememberUnknown(tokenHex, now);
+      .then(async (session) => {
+        if (session === null) return this.#rememberUnknown(tokenHex, now);
+        await this.#learnRoomKey(session);
+        this.add(tokenHex, this.#knownSession(session));
       })
       .catch(() => this.#rememberUnknown(tokenHex, now))
       .finally(() => this.#pending.delete(tokenHex));
+  }
+
+  /** A session found by lookup (this service restarted, or the room moved here): its room's key. */
+  async #learnRoomKey(session: SessionRecord): Promise<void> {
+    const roomKey = await this.#store.roomMediaKey(session.meetingId);
+    if (roomKey !== null) this.#updateRoomKey(session.meetingId, roomKey, false);
   }
 
   #rememberUnknown(tokenHex: string, now: number): void {

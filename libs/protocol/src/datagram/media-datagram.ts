@@ -6,7 +6,8 @@
  *   | version |  kind   |  flags  | (zero)  | token (16 bytes)   | sequence (u32 BE)| timestamp (u32 BE)| body   |
  *   +---------+---------+---------+---------+--------------------+------------------+-------------------+--------+
  *
- * The token is the session token from JOINED (client to server); from the server, an audio mix
+ * Version 2 is the same datagram sealed (media-seal.ts); every size here leaves room for that.
+ * The token is the media token from JOINED (client to server); from the server, an audio mix
  * carries the participant id of the loudest voice in it there (zeros: nobody speaking). The
  * sequence counts datagrams of one stream; the timestamp is in samples for audio. The header
  * is 28 bytes so that the body starts on an even offset. No datagram exceeds
@@ -24,7 +25,10 @@ export const DATAGRAM_TOKEN_OFFSET = 4;
 export const DATAGRAM_SEQUENCE_OFFSET = 20;
 export const DATAGRAM_TIMESTAMP_OFFSET = 24;
 export const DATAGRAM_HEADER_LENGTH = 28;
-export const DATAGRAM_MAX_BODY = MAX_DATAGRAM_PAYLOAD - DATAGRAM_HEADER_LENGTH;
+/** Bytes a seal adds (media-seal.ts: a 12-byte nonce and a 16-byte tag); every size leaves room for it. */
+const SEAL_ROOM = 28;
+/** Most body bytes in a datagram of the safe size once sealed. */
+export const DATAGRAM_MAX_BODY = MAX_DATAGRAM_PAYLOAD - DATAGRAM_HEADER_LENGTH - SEAL_ROOM;
 
 /*
  * Video fragment body:
@@ -32,7 +36,7 @@ export const DATAGRAM_MAX_BODY = MAX_DATAGRAM_PAYLOAD - DATAGRAM_HEADER_LENGTH;
  *   +------------------+-----------------+-----------------+----------------------+
  *   | frame id (u32 BE)| index (u16 BE)  | count (u16 BE)  | piece of the JPEG    |
  *   +------------------+-----------------+-----------------+----------------------+
- * Client to server, the token field holds the sender's session token; server to client, the
+ * Client to server, the token field holds the sender's media token; server to client, the
  * relay overwrites it in place with the sender's participant id (a UUID's 16 bytes), so one
  * buffer goes to every receiver unchanged otherwise.
  */
@@ -43,9 +47,9 @@ export const VIDEO_FRAGMENT_HEADER_LENGTH = 8;
 /** Most JPEG bytes one fragment of the safe 1200-byte size carries. */
 export const VIDEO_FRAGMENT_MAX_PIECE = DATAGRAM_MAX_BODY - VIDEO_FRAGMENT_HEADER_LENGTH;
 
-/** Most JPEG bytes one video datagram of `datagramBytes` carries. */
+/** Most JPEG bytes one video datagram of `datagramBytes` carries, sealed. */
 export function videoPieceBytes(datagramBytes: number): number {
-  return datagramBytes - DATAGRAM_HEADER_LENGTH - VIDEO_FRAGMENT_HEADER_LENGTH;
+  return datagramBytes - DATAGRAM_HEADER_LENGTH - VIDEO_FRAGMENT_HEADER_LENGTH - SEAL_ROOM;
 }
 /** Most 16-bit samples one audio datagram can carry. */
 export const AUDIO_MAX_FRAME_SAMPLES = Math.floor(DATAGRAM_MAX_BODY / 2);

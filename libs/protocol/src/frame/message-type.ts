@@ -12,6 +12,8 @@ export enum MessageType {
   SetMuted = 0x06,
   /** A room's media of one kind moved to another node: where to send from now on. */
   MediaMoved = 0x07,
+  /** The room's media key changed (someone left): sealed media uses it shortly. */
+  RoomMediaKey = 0x08,
   Error = 0x0f,
   ChatSend = 0x10,
   ChatMessage = 0x11,
@@ -134,6 +136,7 @@ export const CONTROL_TO_CLIENT_LIMITS: FrameLimits = new Map([
   [MessageType.MeetingDeleted, 1 * KIB],
   [MessageType.MeetingReminder, 2 * KIB],
   [MessageType.MediaMoved, 1 * KIB],
+  [MessageType.RoomMediaKey, 1 * KIB],
   [MessageType.Nodes, 4 * MIB],
   [MessageType.HostActionDone, 1 * KIB],
   // A room's speakers: a few participant ids (36 characters each).

@@ -87,9 +87,13 @@ describe('control payloads', () => {
           media: [{ kind: 'audio', host: '10.0.0.7', port: 6001, nodeId: 'n1' }],
           videoDatagramBytes: 8192,
           mediaToken: Buffer.alloc(16, 0xab),
+          mediaKey: Buffer.alloc(16, 0xcd),
+          roomMediaKey: Buffer.alloc(16, 0xef),
+          roomMediaKeyEpoch: 3,
         },
       ],
       [MessageType.MediaMoved, { kind: 'video', host: '', port: 6000, nodeId: 'n2' }],
+      [MessageType.RoomMediaKey, { key: Buffer.alloc(16, 0x12), epoch: 4 }],
       [
         MessageType.Nodes,
         {

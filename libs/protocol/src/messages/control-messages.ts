@@ -89,6 +89,12 @@ export interface JoinRequest {
 }
 
 /** Where a room's media of one kind is served; host '' means the control host. */
+/** ROOM_MEDIA_KEY: the room's media key after a leave. */
+export interface RoomMediaKey {
+  key: Buffer;
+  epoch: number;
+}
+
 export interface MediaEndpoint {
   kind: string;
   host: string;
@@ -182,6 +188,11 @@ export interface JoinReply {
   videoDatagramBytes: number;
   /** What media datagrams carry in their token field: SHA-256(sessionToken), first 16 bytes. */
   mediaToken: Buffer;
+  /** This session's media key (empty: plain media, a plain-TCP session or an older server). */
+  mediaKey: Buffer;
+  /** The room's media key and its epoch (ROOM_MEDIA_KEY brings the next ones). */
+  roomMediaKey: Buffer;
+  roomMediaKeyEpoch: number;
 }
 
 export interface SetMuted {
@@ -361,6 +372,7 @@ export interface ControlPayloads {
   [MessageType.Joined]: JoinReply;
   [MessageType.SetMuted]: SetMuted;
   [MessageType.MediaMoved]: MediaEndpoint;
+  [MessageType.RoomMediaKey]: RoomMediaKey;
   [MessageType.Error]: ErrorPayload;
   [MessageType.ChatSend]: ChatSend;
   [MessageType.ChatMessage]: ChatMessage;
@@ -403,6 +415,7 @@ const SCHEMA: Record<ControlMessageType, protobuf.Type | null> = {
   [MessageType.Joined]: root.lookupType('sapora.control.JoinReply'),
   [MessageType.SetMuted]: root.lookupType('sapora.control.SetMuted'),
   [MessageType.MediaMoved]: root.lookupType('sapora.control.MediaEndpoint'),
+  [MessageType.RoomMediaKey]: root.lookupType('sapora.control.RoomMediaKey'),
   [MessageType.Error]: root.lookupType('sapora.control.Error'),
   [MessageType.ChatSend]: root.lookupType('sapora.control.ChatSend'),
   [MessageType.ChatMessage]: root.lookupType('sapora.control.ChatMessage'),

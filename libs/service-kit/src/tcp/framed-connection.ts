@@ -1,3 +1,4 @@
+import { TLSSocket } from 'node:tls';
 import { EventEmitter } from 'node:events';
 import { Socket } from 'node:net';
 import {
@@ -65,6 +66,8 @@ export class FramedConnection extends EventEmitter<FramedConnectionEvents> {
   readonly id: number;
   readonly remoteAddress: string;
   readonly remotePort: number;
+  /** Over TLS (false: a plain-TCP peer the server let in with SAPORA_ALLOW_PLAINTEXT). */
+  readonly encrypted: boolean;
   readonly #socket: Socket;
   readonly #decoder: FrameDecoder;
   readonly #options: FramedConnectionOptions;
@@ -82,6 +85,7 @@ export class FramedConnection extends EventEmitter<FramedConnectionEvents> {
     // IPv4 peers on a dual-stack socket appear as ::ffff:a.b.c.d; show them as people know them.
     this.remoteAddress = (socket.remoteAddress ?? '').replace(/^::ffff:/, '');
     this.remotePort = socket.remotePort ?? 0;
+    this.encrypted = socket instanceof TLSSocket;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     socket.on('error', () => socket.destroy());

@@ -6,7 +6,7 @@ import {
   RedisLink,
   UNKNOWN_SESSION,
 } from '@sapora/coordination';
-import { MediaDatagram } from '@sapora/protocol';
+import { MediaDatagram, MediaKeyKind } from '@sapora/protocol';
 import { Logger } from 'pino';
 import { MediaServiceConfig } from '../config/common-config';
 import { LookupBudget } from './lookup-budget';
@@ -27,14 +27,17 @@ export class SessionGate {
   readonly #sessions: LiveSessionCache;
   readonly #budget: LookupBudget;
   readonly #ended: (session: KnownSession) => void;
+  readonly #kind: MediaKeyKind;
 
   constructor(
+    kind: MediaKeyKind,
     sessions: LiveSessionCache,
     link: RedisLink,
     config: MediaServiceConfig,
     logger: Logger,
     ended: (session: KnownSession) => void,
   ) {
+    this.#kind = kind;
     this.#sessions = sessions;
     this.#ended = ended;
     this.#budget = new LookupBudget(
@@ -61,17 +64,25 @@ export class SessionGate {
     from: RemoteInfo,
     counters: GateCounters,
   ): { datagram: MediaDatagram; session: KnownSession } | null {
-    return this.#sessions.admit(bytes, counters, () =>
-      this.#budget.allows(from.address, from.port),
+    return this.#sessions.admit(
+      bytes,
+      counters,
+      () => this.#budget.allows(from.address, from.port),
+      this.#kind,
     );
   }
 
   /**
-   * admit() for the per-packet path: the datagram is checked in place and nothing is built;
-   * the caller reads what it needs from the bytes. The live session, or null (counted).
+   * admit() for the per-packet path: the datagram is checked in place (and opened, if sealed);
+   * the caller reads what it needs from the bytes it gets back. The live session and those
+   * bytes, or null (counted).
    */
-  admitInPlace(bytes: Buffer, from: RemoteInfo, counters: GateCounters): KnownSession | null {
-    const found = this.#sessions.admitInPlace(bytes, counters);
+  admitInPlace(
+    bytes: Buffer,
+    from: RemoteInfo,
+    counters: GateCounters,
+  ): { session: KnownSession; bytes: Buffer } | null {
+    const found = this.#sessions.admitInPlace(bytes, counters, this.#kind);
     if (found !== UNKNOWN_SESSION) return found;
     if (this.#budget.allows(from.address, from.port)) this.#sessions.lookupAt(bytes, Date.now());
     return null;

@@ -1,0 +1,209 @@
+/**
+ * Sealed media datagrams (version 2): the version-1 datagram's header stays readable (a
+ * forwarder needs the kind, the token and the sequence) but is authenticated; the body is
+ * encrypted with AES-128-GCM.
+ *
+ *   0        28              40                       n-16        n
+ *   +--------+---------------+------------------------+-----------+
+ *   | header | nonce (12)    | encrypted body         | tag (16)  |
+ *   +--------+---------------+------------------------+-----------+
+ *
+ * Header byte 0 is 2 and byte 3 the key epoch (the low byte of the room key's epoch on the way
+ * to clients; 0 on the way to the server). The additional authenticated data is bytes 0–39
+ * (header and nonce). The nonce is 4 bytes the sealer picked at random when it started and a
+ * 64-bit big-endian counter that starts at the sealer's clock in microseconds and counts up by
+ * one per datagram, so no two datagrams under one key share a nonce and a restarted sealer's
+ * counters come after its earlier ones; receivers reject a counter they have seen or one 128
+ * or more below the highest (ReplayWindow).
+ *
+ * Keys (PROTOCOL.md section 7): each session has a media key, each room a room key that changes
+ * whenever someone leaves; the key for one kind and direction is the first 16 bytes of
+ * HMAC-SHA256(base, "sapora <kind> <direction>"), base the session's key for "up" (client to
+ * server), the room's for "down".
+ */
+import { performance } from 'node:perf_hooks';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  createSecretKey,
+  KeyObject,
+  randomBytes,
+} from 'node:crypto';
+import {
+  DATAGRAM_HEADER_LENGTH,
+  DATAGRAM_VERSION,
+  DATAGRAM_VERSION_OFFSET,
+} from './media-datagram';
+
+export const SEALED_DATAGRAM_VERSION = 2;
+/** Header byte 3: which room key sealed a datagram to a client (its epoch's low byte). */
+export const DATAGRAM_KEY_EPOCH_OFFSET = 3;
+export const SEAL_NONCE_OFFSET = DATAGRAM_HEADER_LENGTH;
+export const SEAL_NONCE_LENGTH = 12;
+export const SEAL_TAG_LENGTH = 16;
+/** Bytes a seal adds to a datagram: nonce and tag. */
+export const SEAL_OVERHEAD = SEAL_NONCE_LENGTH + SEAL_TAG_LENGTH;
+export const MEDIA_KEY_BYTES = 16;
+const SEALED_BODY_OFFSET = SEAL_NONCE_OFFSET + SEAL_NONCE_LENGTH;
+const CIPHER = 'aes-128-gcm';
+/** Counters a receiver remembers below the highest it has seen. */
+export const REPLAY_WINDOW = 128;
+
+export type MediaKeyKind = 'audio' | 'video';
+export type MediaKeyDirection = 'up' | 'down';
+
+/** The key one kind of media uses in one direction, from a session's (up) or room's (down) key. */
+export function deriveMediaKey(
+  base: Uint8Array,
+  kind: MediaKeyKind,
+  direction: MediaKeyDirection,
+): KeyObject {
+  if (base.length !== MEDIA_KEY_BYTES)
+    throw new RangeError(`a media key is ${MEDIA_KEY_BYTES} bytes, not ${base.length}`);
+  const bytes = createHmac('sha256', base)
+    .update(`sapora ${kind} ${direction}`)
+    .digest()
+    .subarray(0, MEDIA_KEY_BYTES);
+  return createSecretKey(bytes);
+}
+
+/** Whether these bytes claim to be a sealed datagram (what is in them is checked on opening). */
+export function isSealedDatagram(bytes: Uint8Array): boolean {
+  return bytes.length > 0 && bytes[DATAGRAM_VERSION_OFFSET] === SEALED_DATAGRAM_VERSION;
+}
+
+/**
+ * Seals version-1 datagrams under one key at a time. One sealer per process and key: its
+ * random prefix and clock-started counter keep its nonces apart from any other's.
+ */
+export class MediaSealer {
+  readonly #nonce = Buffer.alloc(SEAL_NONCE_LENGTH);
+  #counter: number;
+  #key: KeyObject;
+  #epoch: number;
+
+  constructor(key: KeyObject, epoch = 0) {
+    randomBytes(4).copy(this.#nonce, 0);
+    this.#counter = Math.floor((performance.timeOrigin + performance.now()) * 1000);
+    this.#key = key;
+    this.#epoch = epoch & 0xff;
+  }
+
+  /** From now on, seal under this key (a room key that changed); the counter runs on. */
+  rekey(key: KeyObject, epoch: number): void {
+    this.#key = key;
+    this.#epoch = epoch & 0xff;
+  }
+
+  /** The sealed form of a version-1 datagram (header and body); `plain` is not changed. */
+  seal(plain: Buffer): Buffer {
+    this.#counter++;
+    const nonce = this.#nonce;
+    nonce.writeUInt32BE(Math.floor(this.#counter / 0x1_0000_0000), 4);
+    nonce.writeUInt32BE(this.#counter >>> 0, 8);
+    const body = plain.length - DATAGRAM_HEADER_LENGTH;
+    const sealed = Buffer.allocUnsafe(plain.length + SEAL_OVERHEAD);
+    plain.copy(sealed, 0, 0, DATAGRAM_HEADER_LENGTH);
+    sealed[DATAGRAM_VERSION_OFFSET] = SEALED_DATAGRAM_VERSION;
+    sealed[DATAGRAM_KEY_EPOCH_OFFSET] = this.#epoch;
+    nonce.copy(sealed, SEAL_NONCE_OFFSET);
+    const cipher = createCipheriv(CIPHER, this.#key, nonce, { authTagLength: SEAL_TAG_LENGTH });
+    cipher.setAAD(sealed.subarray(0, SEALED_BODY_OFFSET));
+    const encrypted = cipher.update(plain.subarray(DATAGRAM_HEADER_LENGTH));
+    encrypted.copy(sealed, SEALED_BODY_OFFSET);
+    cipher.final();
+    cipher.getAuthTag().copy(sealed, SEALED_BODY_OFFSET + body);
+    return sealed;
+  }
+}
+
+/**
+ * Which nonce counters a receiver has accepted: the highest, and which of the REPLAY_WINDOW
+ * below it. A counter seen before or too far behind is refused.
+ */
+export class ReplayWindow {
+  #highest = -1;
+  /** Bit i of the window: counter highest - i was seen. */
+  readonly #seen = new Uint32Array(REPLAY_WINDOW / 32);
+
+  /** Whether a counter may be accepted (not seen, not too old); accept() records it. */
+  fresh(counter: number): boolean {
+    if (counter > this.#highest) return true;
+    const behind = this.#highest - counter;
+    if (behind >= REPLAY_WINDOW) return false;
+    return (this.#seen[behind >>> 5] & (1 << (behind & 31))) === 0;
+  }
+
+  accept(counter: number): void {
+    if (counter > this.#highest) {
+      this.#shift(this.#highest < 0 ? REPLAY_WINDOW : counter - this.#highest);
+      this.#highest = counter;
+      this.#seen[0] |= 1;
+      return;
+    }
+    const behind = this.#highest - counter;
+    this.#seen[behind >>> 5] |= 1 << (behind & 31);
+  }
+
+  /** Forgets everything (the stream comes from another sealer now: a room that moved). */
+  reset(): void {
+    this.#highest = -1;
+    this.#seen.fill(0);
+  }
+
+  #shift(by: number): void {
+    const seen = this.#seen;
+    if (by >= REPLAY_WINDOW) {
+      seen.fill(0);
+      return;
+    }
+    const words = by >>> 5;
+    const bits = by & 31;
+    for (let i = seen.length - 1; i >= 0; i--) {
+      const from = i - words;
+      let value = from >= 0 ? seen[from] << bits : 0;
+      if (bits !== 0 && from - 1 >= 0) value |= seen[from - 1] >>> (32 - bits);
+      seen[i] = value >>> 0;
+    }
+  }
+}
+
+/**
+ * Opens a sealed datagram: the version-1 datagram it carries (a new buffer), or null when it is
+ * not a whole sealed datagram, fails authentication under `key`, or replays a counter `window`
+ * has seen. Never throws.
+ */
+export function openSealedDatagram(
+  bytes: Buffer,
+  key: KeyObject,
+  window: ReplayWindow,
+): Buffer | null {
+  if (bytes.length < SEALED_BODY_OFFSET + SEAL_TAG_LENGTH || !isSealedDatagram(bytes)) return null;
+  const high = bytes.readUInt32BE(SEAL_NONCE_OFFSET + 4);
+  // Counters are clock-started microseconds: anything past 2^53 is not one of ours.
+  if (high >= 0x20_0000) return null;
+  const counter = high * 0x1_0000_0000 + bytes.readUInt32BE(SEAL_NONCE_OFFSET + 8);
+  if (!window.fresh(counter)) return null;
+  const tagAt = bytes.length - SEAL_TAG_LENGTH;
+  const plain = Buffer.allocUnsafe(tagAt - SEAL_NONCE_LENGTH);
+  try {
+    const decipher = createDecipheriv(
+      CIPHER,
+      key,
+      bytes.subarray(SEAL_NONCE_OFFSET, SEALED_BODY_OFFSET),
+      { authTagLength: SEAL_TAG_LENGTH },
+    );
+    decipher.setAAD(bytes.subarray(0, SEALED_BODY_OFFSET));
+    decipher.setAuthTag(bytes.subarray(tagAt));
+    decipher.update(bytes.subarray(SEALED_BODY_OFFSET, tagAt)).copy(plain, DATAGRAM_HEADER_LENGTH);
+    decipher.final();
+  } catch {
+    return null;
+  }
+  window.accept(counter);
+  bytes.copy(plain, 0, 0, DATAGRAM_HEADER_LENGTH);
+  plain[DATAGRAM_VERSION_OFFSET] = DATAGRAM_VERSION;
+  plain[DATAGRAM_KEY_EPOCH_OFFSET] = 0;
+  return plain;
+}

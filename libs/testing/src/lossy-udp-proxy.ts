@@ -12,7 +12,17 @@ export interface LossyOptions {
    * one packet travels as several, and it is lost when any of them is.
    */
   linkMtu?: number;
+  /** Keep a copy of every datagram each way (`fromClient`, `fromServer`), as a capture would. */
+  record?: boolean;
 }
+
+/** A proxy that only passes datagrams on, and records them. */
+export const RECORD_ONLY: LossyOptions = {
+  reorderEvery: Number.MAX_SAFE_INTEGER,
+  duplicateEvery: Number.MAX_SAFE_INTEGER,
+  dropEvery: Number.MAX_SAFE_INTEGER,
+  record: true,
+};
 
 /** IPv4 header (20) and UDP header (8): what a datagram adds before the link counts bytes. */
 const IP_HEADER_BYTES = 20;
@@ -40,6 +50,9 @@ export class LossyProxy {
     /** Link packets the received datagrams make (with `linkMtu`; else one per datagram). */
     packets: 0,
   };
+  /** With `record`: what the client sent, and what the server sent back, as they came. */
+  readonly fromClient: Buffer[] = [];
+  readonly fromServer: Buffer[] = [];
   readonly #socket: Socket;
   readonly #serverPort: number;
   readonly #options: LossyOptions;
@@ -67,16 +80,23 @@ export class LossyProxy {
     return this.#socket.address().port;
   }
 
+  /** Where the client is (null before it has sent anything). */
+  get client(): { address: string; port: number } | null {
+    return this.#client;
+  }
+
   async close(): Promise<void> {
     await new Promise<void>((resolve) => this.#socket.close(() => resolve()));
   }
 
   #onMessage(bytes: Buffer, from: RemoteInfo): void {
     if (from.port === this.#serverPort) {
+      if (this.#options.record === true) this.fromServer.push(Buffer.from(bytes));
       if (this.#client !== null) this.#socket.send(bytes, this.#client.port, this.#client.address);
       return;
     }
     this.#client = from;
+    if (this.#options.record === true) this.fromClient.push(Buffer.from(bytes));
     const n = ++this.stats.received;
     const packets =
       this.#options.linkMtu === undefined ? 1 : packetsOnLink(bytes.length, this.#options.linkMtu);

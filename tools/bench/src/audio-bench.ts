@@ -12,10 +12,13 @@
  * loopback and says so.
  *
  * Every participant's media is sealed (they join over TLS), as a deployment's are. Then, for
- * `audio.encrypted_vs_plain_pct`, the same load runs with plain media (joined over plain TCP,
- * which this benchmark's control allows) and sealed, twice each, alternating: the mixer's CPU
- * per second at each (its stats line) gives its real-time capacity with encryption as a share of
- * that without (capacity is what one core holds, so it goes as 1 / CPU at the same load).
+ * the encryption figures, one load runs with plain media (joined over plain TCP, which this
+ * benchmark's control allows) and sealed, twice each, alternating: the mixer's mean CPU over
+ * each window (its stats lines) gives its real-time capacity with encryption as a share of that
+ * without (capacity is what one core holds, so it goes as 1 / CPU at the same load). Two room
+ * shapes: a meeting (one talker in each room of five, the others muted:
+ * `audio.encrypted_vs_plain_pct`) and everyone talking at once, the load of the capacity figures
+ * above (`audio.all_talking.encrypted_vs_plain_pct`).
  */
 import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -34,16 +37,43 @@ import { owedMixesPerSecond } from './audio-speakers';
 const ROOM_SIZE = 5;
 /** Participants per step; BENCH_AUDIO_LOADS=300,400 measures only those. */
 const LOADS = (process.env.BENCH_AUDIO_LOADS || '60,150,300,400').split(',').map(Number);
-/** Participants for the plain-against-sealed comparison (BENCH_AUDIO_RATIO_LOAD). */
-const RATIO_LOAD = Number(process.env.BENCH_AUDIO_RATIO_LOAD || 200);
-const RATIO_STEPS = [
-  `${RATIO_LOAD}:plain`,
-  `${RATIO_LOAD}`,
-  `${RATIO_LOAD}:plain`,
-  `${RATIO_LOAD}`,
-];
 const WARMUP_MS = 1_500;
 const WINDOW_MS = 2_500;
+/** Windows of the encryption comparison: long enough for several of the mixer's stats lines. */
+const RATIO_WINDOW_MS = 6_000;
+
+interface RatioShape {
+  name: string;
+  /** Its figures' prefix. */
+  figure: string;
+  count: number;
+  talkers: number;
+}
+
+/** The encryption comparison's shapes (BENCH_AUDIO_RATIO=0 leaves it out). */
+const RATIO_SHAPES: RatioShape[] =
+  process.env.BENCH_AUDIO_RATIO === '0'
+    ? []
+    : [
+        { name: 'one talker per room', figure: 'audio', count: 400, talkers: 1 },
+        { name: 'everyone talking', figure: 'audio.all_talking', count: 200, talkers: ROOM_SIZE },
+      ];
+
+interface RatioStep {
+  shape: RatioShape;
+  plain: boolean;
+  spec: string;
+}
+
+const RATIO_STEPS: RatioStep[] = RATIO_SHAPES.flatMap((shape) =>
+  ['a', 'b'].flatMap((round) =>
+    [true, false].map((plain) => ({
+      shape,
+      plain,
+      spec: `${shape.count}/${plain ? 'plain' : 'sealed'}/${shape.talkers}/${RATIO_WINDOW_MS}/${round}`,
+    })),
+  ),
+);
 
 interface MixerFigures {
   participants: number;
@@ -111,7 +141,7 @@ async function main(): Promise<void> {
   );
 
   const results: Array<{ load: number; figures: MixerFigures; heardPerSecond: number }> = [];
-  const ratioCpu: Array<{ plain: boolean; cpuPct: number; heardPerSecond: number }> = [];
+  const ratioCpu: Array<{ step: RatioStep; cpuPct: number }> = [];
   const generatorEnv = {
     SAPORA_BENCH_SERVER: serverHost,
     SAPORA_BENCH_CONTROL_PORT: String(controlPort),
@@ -119,7 +149,7 @@ async function main(): Promise<void> {
     SAPORA_BENCH_ROOM_SIZE: String(ROOM_SIZE),
     SAPORA_BENCH_WARMUP_MS: String(WARMUP_MS),
     SAPORA_BENCH_WINDOW_MS: String(WINDOW_MS),
-    SAPORA_BENCH_LOADS: [...LOADS, ...RATIO_STEPS].join(','),
+    SAPORA_BENCH_LOADS: [...LOADS, ...RATIO_STEPS.map((step) => step.spec)].join(','),
   };
   const script = join(__dirname, 'audio-generator.js');
   const command = generatorCpus === undefined ? process.execPath : 'taskset';
@@ -156,17 +186,17 @@ async function main(): Promise<void> {
       );
     }
     for (const step of RATIO_STEPS) {
-      const heard = new RegExp(`^heard ${step} (\\S+) (\\S+)$`, 'm');
-      await generator.waitForOutput(heard, `the generator's window at ${step}`, 120_000);
+      const heard = new RegExp(`^heard ${step.spec} (\\S+) (\\S+)$`, 'm');
+      await generator.waitForOutput(heard, `the generator's window at ${step.spec}`, 120_000);
       const [, heardText] = heard.exec(generator.output) ?? [];
       // The stats lines wholly inside the window (one a second): the mixer's mean CPU there.
-      const inWindow = lines.filter((line) => line.at >= Date.now() - WINDOW_MS + 1_000);
+      const inWindow = lines.filter((line) => line.at >= Date.now() - RATIO_WINDOW_MS + 1_000);
       const cpu = inWindow.map((line) => line.figures.cpuPct ?? NaN);
       const cpuPct = cpu.reduce((sum, value) => sum + value, 0) / cpu.length;
-      ratioCpu.push({ plain: step.endsWith(':plain'), cpuPct, heardPerSecond: Number(heardText) });
+      ratioCpu.push({ step, cpuPct });
       console.log(
-        `${step.endsWith(':plain') ? 'plain ' : 'sealed'} media, ${RATIO_LOAD} participants: mixer CPU ${cpuPct.toFixed(1)}% of a core ` +
-          `(${cpu.length} stats lines), mixes received ${Number(heardText).toFixed(0)}/s`,
+        `${step.shape.name}, ${step.shape.count} participants, ${step.plain ? 'plain ' : 'sealed'} media: ` +
+          `mixer CPU ${cpuPct.toFixed(1)}% of a core (mean of ${cpu.length} stats lines), mixes received ${Number(heardText).toFixed(0)}/s`,
       );
     }
     await generator.waitForOutput(/^done$/m, 'the generator to finish');
@@ -190,15 +220,23 @@ async function main(): Promise<void> {
       0,
     ),
   );
-  const meanCpu = (plain: boolean): number => {
-    const runs = ratioCpu.filter((r) => r.plain === plain);
-    return runs.reduce((sum, r) => sum + r.cpuPct, 0) / runs.length;
-  };
-  console.log(figure(`audio.p${RATIO_LOAD}.plain.mixer_cpu_pct`, meanCpu(true), '%', 1));
-  console.log(figure(`audio.p${RATIO_LOAD}.sealed.mixer_cpu_pct`, meanCpu(false), '%', 1));
-  console.log(
-    figure('audio.encrypted_vs_plain_pct', (100 * meanCpu(true)) / meanCpu(false), '%', 1),
-  );
+  for (const shape of RATIO_SHAPES) {
+    const meanCpu = (plain: boolean): number => {
+      const runs = ratioCpu.filter((r) => r.step.shape === shape && r.step.plain === plain);
+      return runs.reduce((sum, r) => sum + r.cpuPct, 0) / runs.length;
+    };
+    const at = `${shape.figure}.p${shape.count}`;
+    console.log(figure(`${at}.plain.mixer_cpu_pct`, meanCpu(true), '%', 1));
+    console.log(figure(`${at}.sealed.mixer_cpu_pct`, meanCpu(false), '%', 1));
+    console.log(
+      figure(
+        `${shape.figure}.encrypted_vs_plain_pct`,
+        (100 * meanCpu(true)) / meanCpu(false),
+        '%',
+        1,
+      ),
+    );
+  }
   for (const r of results) {
     console.log(figure(`audio.p${r.load}.missed_ticks`, r.figures.missedTicksInWindow, 'ticks', 0));
     console.log(

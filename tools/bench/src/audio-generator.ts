@@ -3,9 +3,10 @@
  * namespace and on its own cores (audio-bench.ts starts it). For each load in turn it joins
  * rooms of SAPORA_BENCH_ROOM_SIZE through control, everyone talks for the warm-up and the
  * window, and it prints `heard <load> <mixes per second> <p99 of its own tick lateness, ms>`
- * once the window closes (a load written `200:plain` joins over plain TCP, its media plain);
- * then
- * everyone leaves. `done` after the last load.
+ * once the window closes; then
+ * everyone leaves. `done` after the last load. A load is `<count>` or, for the encryption
+ * comparison, `<count>/<plain|sealed>/<talkers per room>/<window ms>/<label>` (plain: joined
+ * over plain TCP, media plain; the label only tells steps apart).
  */
 import { AudioSpeakers } from './audio-speakers';
 
@@ -24,7 +25,7 @@ async function main(): Promise<void> {
   const windowMs = Number(setting('SAPORA_BENCH_WINDOW_MS'));
   const loads = setting('SAPORA_BENCH_LOADS').split(',');
   for (const [step, load] of loads.entries()) {
-    const [count, mode] = load.split(':');
+    const [count, mode, talkers, window] = load.split('/');
     const speakers = await AudioSpeakers.join({
       host,
       controlPort,
@@ -33,8 +34,12 @@ async function main(): Promise<void> {
       meetingPrefix: `bench-${step}`,
       audioPort,
       plain: mode === 'plain',
+      talkersPerRoom: talkers === undefined ? undefined : Number(talkers),
     });
-    const heardPerSecond = await speakers.talk(warmupMs, windowMs);
+    const heardPerSecond = await speakers.talk(
+      warmupMs,
+      window === undefined ? windowMs : Number(window),
+    );
     console.log(`heard ${load} ${heardPerSecond} ${speakers.tickLatenessP99Ms}`);
     await speakers.leave();
     // Let the mixer see everyone gone before the next load joins.

@@ -17,9 +17,14 @@ interface Speaker {
   /** Seals what it sends as its session's media must be (plain sessions: as it is). */
   seal: SessionMediaSeal;
   tone: ToneSource;
+  /** Talks every frame; otherwise muted: a keepalive a second, as a muted client sends. */
+  talks: boolean;
   sequence: number;
   heard: number;
 }
+
+/** Frames between a muted participant's keepalives (about a second). */
+const KEEPALIVE_TICKS = Math.round(AUDIO_SAMPLE_RATE / AUDIO_FRAME_SAMPLES);
 
 /** Mixes a load of `count` participants is owed each second (one per participant per frame). */
 export const owedMixesPerSecond = (count: number): number =>
@@ -41,7 +46,17 @@ export class AudioSpeakers {
     this.#clock = new MixClock((AUDIO_FRAME_SAMPLES / AUDIO_SAMPLE_RATE) * 1000, (tick) => {
       this.#lateness.add(tick.latenessMs);
       timestamp += AUDIO_FRAME_SAMPLES;
+      const keepalive = tick.index % KEEPALIVE_TICKS === 0;
       for (const speaker of speakers) {
+        if (!speaker.talks) {
+          if (keepalive)
+            speaker.socket.send(
+              speaker.seal.seal(encodeKeepalive(speaker.token, speaker.sequence)),
+              speaker.port,
+              speaker.host,
+            );
+          continue;
+        }
         speaker.sequence++;
         speaker.socket.send(
           speaker.seal.seal(
@@ -68,6 +83,8 @@ export class AudioSpeakers {
     audioPort?: number;
     /** Join over plain TCP (the server must allow it): the media is plain too. */
     plain?: boolean;
+    /** Who talks in each room (the first this many); the rest are muted. All by default. */
+    talkersPerRoom?: number;
   }): Promise<AudioSpeakers> {
     const { host = '127.0.0.1', controlPort, count, roomSize, meetingPrefix, audioPort } = options;
     const speakers: Speaker[] = [];
@@ -95,6 +112,7 @@ export class AudioSpeakers {
         token: Buffer.from(info.mediaToken),
         seal: new SessionMediaSeal(session, 'audio'),
         tone: new ToneSource(200 + (i % roomSize) * 110, AUDIO_SAMPLE_RATE, AUDIO_FRAME_SAMPLES),
+        talks: i % roomSize < (options.talkersPerRoom ?? roomSize),
         sequence: 0,
         heard: 0,
       };

@@ -1,5 +1,9 @@
+import { createCipheriv, createHmac } from 'node:crypto';
 import {
   BinaryKind,
+  deriveMediaKey,
+  openSealedDatagram,
+  ReplayWindow,
   DeliveryStatus,
   encodeBinaryMessage,
   encodeAnnouncement,
@@ -297,5 +301,47 @@ describe('docs/PROTOCOL.md examples', () => {
       Uint8Array.of(...sender, 0xff, 0xd8),
     );
     expect(hex(video)).toBe('07 00 00 00 2a 6f 1c 0a 2e 55 aa 4b 3c 9d 8e 01 23 45 67 89 ab ff d8');
+  });
+
+  it("sealed media (section 14): the derived keys, and the sealed AUDIO datagram opening to section 7's", () => {
+    const roomKey = Buffer.from('000102030405060708090a0b0c0d0e0f', 'hex');
+    // The derivation as the text gives it, computed here on its own.
+    const derive = (text: string): string =>
+      hex(createHmac('sha256', roomKey).update(text, 'ascii').digest().subarray(0, 16));
+    expect(derive('sapora audio down')).toBe('d1 2f c5 04 a2 30 ab fd f0 6d fb e6 d0 cb d4 1c');
+    expect(derive('sapora video down')).toBe('d0 07 e8 64 ec 58 be 15 62 33 e3 bc 86 79 07 ba');
+    expect(derive('sapora audio up')).toBe('ce 69 f6 8d 0a 0f b2 17 06 64 0f c5 ca 9e ec 0e');
+    expect(hex(deriveMediaKey(roomKey, 'audio', 'down').export())).toBe(
+      derive('sapora audio down'),
+    );
+    const sealed = Buffer.from(
+      (
+        '02 01 00 03 00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f 01 02 03 04 0a 0b 0c 0d ' +
+        '01 02 03 04 00 06 3e 4b 5c 6d 7e 8f ' +
+        'c0 0e 35 b3 ' +
+        '05 cd de cf ce 7e 74 40 b8 9a e6 b2 23 04 d1 07'
+      ).replace(/ /g, ''),
+      'hex',
+    );
+    const opened = openSealedDatagram(
+      sealed,
+      deriveMediaKey(roomKey, 'audio', 'down'),
+      new ReplayWindow(),
+    );
+    expect(opened && hex(opened)).toBe(
+      '01 01 00 00 00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f 01 02 03 04 0a 0b 0c 0d 01 00 fe ff',
+    );
+    // The same bytes sealed independently (node:crypto, the nonce and AAD as the text says).
+    const cipher = createCipheriv(
+      'aes-128-gcm',
+      deriveMediaKey(roomKey, 'audio', 'down'),
+      sealed.subarray(28, 40),
+    );
+    cipher.setAAD(sealed.subarray(0, 40));
+    const body = Buffer.concat([cipher.update(Buffer.from('0100feff', 'hex')), cipher.final()]);
+    expect(hex(Buffer.concat([body, cipher.getAuthTag()]))).toBe(hex(sealed.subarray(40)));
+    expect(hex(encodePayload(MessageType.RoomMediaKey, { key: roomKey, epoch: 3 }))).toBe(
+      '0a 10 00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f 10 03',
+    );
   });
 });

@@ -7,15 +7,20 @@
  *    the bare forwarder) as the baseline: relay CPU per delivered frame, delivered %, p99.
  * 3. Loss: one sender through a lossy proxy that drops one Ethernet packet in 1000 (a datagram
  *    over 1472 bytes is several IP fragments, lost when any is), per datagram size: frame loss.
+ * 4. Encryption: the meeting at the announced size with plain media and with sealed media
+ *    (members joined over TLS), alternating: `video.encrypted_vs_plain_pct`.
+ * Parts 1–3 use plain media (members joined over plain TCP, which this control allows), so
+ * that they measure what they always have: the cost of datagrams.
  *   npm run bench:video
  */
 import { createSocket, Socket } from 'node:dgram';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Session } from '@sapora/client';
+import { Session, SessionMediaSeal } from '@sapora/client';
 import { FrameFragmenter } from '@sapora/media';
 import {
   DATAGRAM_HEADER_LENGTH,
+  DEFAULT_VIDEO_DATAGRAM_BYTES,
   encodeKeepalive,
   encodeVideoFragment,
   VIDEO_FRAGMENT_HEADER_LENGTH,
@@ -33,6 +38,10 @@ const MEETING_MEMBERS = 16;
 const MEETING_SENDERS = 8;
 const MEETING_SECONDS = 3;
 const SIZES = [1200, 4096, 8192, 16384];
+/** Plain then sealed meetings at the announced size, this many times each... */
+const ENCRYPTION_ROUNDS = 3;
+/** ...and this long: the relay's CPU comes from /proc in 10 ms ticks, a few % of a core here. */
+const ENCRYPTION_SECONDS = 8;
 /** One link packet in this many is lost in the loss part (0.1%). */
 const LOSS_EVERY_PACKETS = 1000;
 const PIECE_TIME_OFFSET = DATAGRAM_HEADER_LENGTH + VIDEO_FRAGMENT_HEADER_LENGTH;
@@ -163,7 +172,10 @@ async function main(): Promise<void> {
   const controlPort = await freePort();
   const videoPort = await freePort();
   const barePort = await freePort();
-  const control = await startTcpService('control', redis.url, controlPort);
+  // Plain TCP too: the figures below compare plain media with sealed.
+  const control = await startTcpService('control', redis.url, controlPort, {
+    SAPORA_ALLOW_PLAINTEXT: '1',
+  });
   const video = await startServiceProcess(
     'video',
     {
@@ -179,7 +191,8 @@ async function main(): Promise<void> {
         : [],
     },
   );
-  const join = async (room: string, count: number): Promise<Session[]> => {
+  /** Members joined over plain TCP (plain media), or over TLS (`sealed`: sealed media). */
+  const join = async (room: string, count: number, sealed = false): Promise<Session[]> => {
     const joined: Session[] = [];
     for (let i = 0; i < count; i++) {
       const session = new Session({
@@ -187,6 +200,7 @@ async function main(): Promise<void> {
         port: controlPort,
         username: `v${i}`,
         meetingId: room,
+        ...(sealed ? {} : { trust: { insecure: true, onInsecureConnection: () => undefined } }),
       });
       await session.connect();
       joined.push(session);
@@ -197,6 +211,8 @@ async function main(): Promise<void> {
     joined.map((session) => Buffer.from(session.mediaToken ?? Buffer.alloc(16)));
   const sessions = await join('video-bench', VIEWERS + 1);
   const meeting = await join('video-meeting', MEETING_MEMBERS);
+  const sealedMeeting = await join('video-meeting-sealed', MEETING_MEMBERS, true);
+  const seals = sealedMeeting.map((session) => new SessionMediaSeal(session, 'video'));
   const tokens = tokensOf(sessions);
   const meetingTokens = tokensOf(meeting);
   const announced = meeting[0].joinInfo?.videoDatagramBytes ?? 0;
@@ -205,6 +221,9 @@ async function main(): Promise<void> {
   const sizes: MeetingResult[] = [];
   let baseline: MeetingResult;
   const losses: MeetingResult[] = [];
+  /** The meeting at the announced size, plain and sealed, alternating. */
+  const plainRuns: MeetingResult[] = [];
+  const sealedRuns: MeetingResult[] = [];
   try {
     relay = await runTarget(videoPort, tokens[0], tokens.slice(1));
     for (const datagramBytes of SIZES) {
@@ -218,6 +237,17 @@ async function main(): Promise<void> {
           seconds: MEETING_SECONDS,
         }),
       );
+    }
+    for (let round = 0; round < ENCRYPTION_ROUNDS; round++) {
+      const at = {
+        port: videoPort,
+        senders: MEETING_SENDERS,
+        datagramBytes: announced || DEFAULT_VIDEO_DATAGRAM_BYTES,
+        relayPid: video.pid,
+        seconds: ENCRYPTION_SECONDS,
+      };
+      plainRuns.push(await runMeeting({ ...at, tokens: meetingTokens }));
+      sealedRuns.push(await runMeeting({ ...at, tokens: tokensOf(sealedMeeting), seals }));
     }
     for (const datagramBytes of SIZES) {
       const pair = await join(`video-loss-${datagramBytes}`, 2);
@@ -260,7 +290,10 @@ async function main(): Promise<void> {
       await bareProcess.stop();
     }
   } finally {
-    await Promise.all([...sessions, ...meeting].map((session) => session.leave()));
+    seals.forEach((seal) => seal.close());
+    await Promise.all(
+      [...sessions, ...meeting, ...sealedMeeting].map((session) => session.leave()),
+    );
     await video.stop();
     await control.stop();
     await redis.stop();
@@ -332,6 +365,37 @@ async function main(): Promise<void> {
   );
   console.log(figure('video.k8m16.delivered_pct', chosen.deliveredPct, '%'));
   console.log(figure('video.k8m16.p99_ms', chosen.latency.p99, 'ms'));
+  // Sealed media: the relay opens each fragment and seals it once for all its receivers.
+  const mean = (runs: MeetingResult[], of: (r: MeetingResult) => number): number =>
+    runs.reduce((sum, r) => sum + of(r), 0) / runs.length;
+  console.log(
+    `encryption: ${ENCRYPTION_ROUNDS} plain and ${ENCRYPTION_ROUNDS} sealed meetings alternating, at ${String(sealedRuns[0].datagramBytes)} bytes`,
+  );
+  for (const [label, runs] of [
+    ['plain ', plainRuns],
+    ['sealed', sealedRuns],
+  ] as const)
+    for (const r of runs)
+      console.log(
+        `  ${label}: relay ${r.relayCpuPct.toFixed(1)}% of a core, ${r.cpuUsPerFrame.toFixed(1)} us CPU per delivered frame, ` +
+          `delivered ${r.framesDelivered}/${r.framesOwed} (${r.deliveredPct.toFixed(2)}%), p99 ${r.latency.p99.toFixed(2)} ms`,
+      );
+  const plainUs = mean(plainRuns, (r) => r.cpuUsPerFrame);
+  const sealedUs = mean(sealedRuns, (r) => r.cpuUsPerFrame);
+  console.log(figure('video.k8m16.plain.cpu_us_per_frame', plainUs, 'us'));
+  console.log(figure('video.k8m16.sealed.cpu_us_per_frame', sealedUs, 'us'));
+  console.log(
+    figure(
+      'video.k8m16.sealed.delivered_pct',
+      mean(sealedRuns, (r) => r.deliveredPct),
+      '%',
+    ),
+  );
+  console.log(
+    figure('video.k8m16.sealed.p99_ms', Math.max(...sealedRuns.map((r) => r.latency.p99)), 'ms'),
+  );
+  // Throughput per core goes as 1 / CPU per frame: sealed as a share of plain.
+  console.log(figure('video.encrypted_vs_plain_pct', (100 * plainUs) / sealedUs, '%', 1));
 }
 
 async function startBare(port: number): Promise<Stoppable & { pid: number }> {

@@ -18,6 +18,7 @@ import {
   VIDEO_FRAME_ID_OFFSET,
   videoPieceBytes,
 } from '@sapora/protocol';
+import { SessionMediaSeal } from '@sapora/client';
 import { processCpuMs } from './process-cpu';
 import { Samples } from './stats';
 
@@ -45,6 +46,11 @@ export interface MeetingOptions {
   fps?: number;
   /** Send the first sender's datagrams here instead (a lossy proxy in front of the relay). */
   firstSenderVia?: number;
+  /**
+   * Sealed media: each member's seal (by the members' order), which seals what it sends and
+   * opens what it receives. Without it the members' media is plain.
+   */
+  seals?: SessionMediaSeal[];
 }
 
 export interface MeetingResult {
@@ -116,11 +122,14 @@ export async function runMeeting(options: MeetingOptions): Promise<MeetingResult
   const latency = new Samples();
   let delivered = 0;
   let measuring = false;
-  for (const socket of sockets) {
+  for (const [member, socket] of sockets.entries()) {
     // Keyed by the first word of the sender id the relay writes over the token.
     const partials = new Map<number, Partial>();
-    socket.on('message', (datagram: Buffer) => {
+    const seal = options.seals?.[member];
+    socket.on('message', (received: Buffer) => {
+      const datagram = seal === undefined ? received : seal.open(received);
       if (
+        datagram === null ||
         datagram.length < PIECE_OFFSET + 8 ||
         datagram[1] !== (DatagramKind.VideoFragment as number)
       )
@@ -143,8 +152,12 @@ export async function runMeeting(options: MeetingOptions): Promise<MeetingResult
       }
     });
   }
+  const sealed = (member: number, datagram: Buffer): Buffer =>
+    options.seals?.[member].seal(datagram) ?? datagram;
   const hello = (): void =>
-    sockets.forEach((socket, i) => socket.send(encodeKeepalive(tokens[i], 0), port, '127.0.0.1'));
+    sockets.forEach((socket, i) =>
+      socket.send(sealed(i, encodeKeepalive(tokens[i], 0)), port, '127.0.0.1'),
+    );
   hello();
   await new Promise((resolve) => setTimeout(resolve, 300));
   hello();
@@ -169,7 +182,7 @@ export async function runMeeting(options: MeetingOptions): Promise<MeetingResult
       datagram.writeUInt32BE(++sequence >>> 0, DATAGRAM_SEQUENCE_OFFSET);
       datagram.writeUInt32BE(frameId, FRAME_ID_AT);
       datagram.writeDoubleLE(now, PIECE_OFFSET);
-      sockets[s].send(datagram, target, '127.0.0.1');
+      sockets[s].send(sealed(s, datagram), target, '127.0.0.1');
     }
     framesSent++;
   };

@@ -1,6 +1,12 @@
 import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { DEFAULT_PORTS } from '@sapora/protocol';
-import { IsListenHost, IsListenPort, IsWorkerPorts, MediaServiceConfig } from '@sapora/service-kit';
+import {
+  IsListenHost,
+  IsListenPort,
+  IsMilliseconds,
+  IsWorkerPorts,
+  MediaServiceConfig,
+} from '@sapora/service-kit';
 
 /** The video service's environment variables. */
 export class VideoConfig extends MediaServiceConfig {
@@ -37,4 +43,8 @@ export class VideoConfig extends MediaServiceConfig {
   /** Ports of workers 1, 2, ... (worker 0 binds VIDEO_PORT); "0": the kernel picks (tests). */
   @IsWorkerPorts()
   VIDEO_WORKER_PORTS: string = '6101-6163';
+
+  /** How often the relay logs its figures (datagrams relayed, refused, dropped), when it has any. */
+  @IsMilliseconds(100)
+  VIDEO_STATS_INTERVAL_MS: number = 10_000;
 }

@@ -1,5 +1,5 @@
 import { RemoteInfo } from 'node:dgram';
-import { Inject, Injectable } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import {
   KnownSession,
   LiveSessionCache,
@@ -78,8 +78,18 @@ export interface VideoStats {
  * keep up never delays the rest).
  */
 @Injectable()
-export class VideoRelay implements DatagramHandler, MembershipListener, NodeLoadSource {
+export class VideoRelay
+  implements
+    DatagramHandler,
+    MembershipListener,
+    NodeLoadSource,
+    OnModuleInit,
+    BeforeApplicationShutdown
+{
   #edge: DatagramEdge | null = null;
+  #statsTimer: NodeJS.Timeout | null = null;
+  /** What was logged last: an idle relay logs nothing new. */
+  #loggedReceived = -1;
   readonly #gate: SessionGate;
   readonly #rooms = new Map<string, Room>();
   readonly #stats: VideoStats = {
@@ -93,8 +103,8 @@ export class VideoRelay implements DatagramHandler, MembershipListener, NodeLoad
   };
 
   constructor(
-    config: VideoConfig,
-    @Inject(LOGGER) logger: Logger,
+    private readonly config: VideoConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
     sessions: LiveSessionCache,
     link: RedisLink,
   ) {
@@ -105,6 +115,21 @@ export class VideoRelay implements DatagramHandler, MembershipListener, NodeLoad
 
   attach(edge: DatagramEdge): void {
     this.#edge = edge;
+  }
+
+  /** Figures for operators: one log line per interval while datagrams come in. */
+  onModuleInit(): void {
+    this.#statsTimer = setInterval(() => {
+      const stats = this.stats;
+      if (stats.received === this.#loggedReceived) return;
+      this.#loggedReceived = stats.received;
+      this.logger.info({ ...stats, participants: this.nodeLoad().participants }, 'video stats');
+    }, this.config.VIDEO_STATS_INTERVAL_MS);
+    this.#statsTimer.unref();
+  }
+
+  beforeApplicationShutdown(): void {
+    if (this.#statsTimer !== null) clearInterval(this.#statsTimer);
   }
 
   nodeLoad(): { rooms: number; participants: number } {

@@ -11,7 +11,8 @@
  * measure the mixer, not the generator. Without root (no namespaces) the generator runs on
  * loopback and says so.
  *
- * Every participant's media is sealed (they join over TLS), as a deployment's are. Then, for
+ * Every participant's media is sealed (they join over TLS), as a deployment's are
+ * (BENCH_AUDIO_MEDIA=plain: plain media for these steps). Then, for
  * the encryption figures, one load runs with plain media (joined over plain TCP, which this
  * benchmark's control allows) and sealed, twice each, alternating: the mixer's mean CPU over
  * each window (its stats lines) gives its real-time capacity with encryption as a share of that
@@ -37,6 +38,9 @@ import { owedMixesPerSecond } from './audio-speakers';
 const ROOM_SIZE = 5;
 /** Participants per step; BENCH_AUDIO_LOADS=300,400 measures only those. */
 const LOADS = (process.env.BENCH_AUDIO_LOADS || '60,150,300,400').split(',').map(Number);
+/** The steps' media: sealed (members join over TLS, as deployed), or BENCH_AUDIO_MEDIA=plain. */
+const PLAIN_STEPS = process.env.BENCH_AUDIO_MEDIA === 'plain';
+const stepSpec = (load: number): string => (PLAIN_STEPS ? `${load}/plain` : `${load}`);
 const WARMUP_MS = 1_500;
 const WINDOW_MS = 2_500;
 /** Windows of the encryption comparison: long enough for several of the mixer's stats lines. */
@@ -136,7 +140,7 @@ async function main(): Promise<void> {
     },
   );
   console.log(
-    `mixer on CPU ${mixerCpus ?? 'any'}, generator on CPU ${generatorCpus ?? 'any'}` +
+    `${PLAIN_STEPS ? 'plain' : 'sealed'} media; mixer on CPU ${mixerCpus ?? 'any'}, generator on CPU ${generatorCpus ?? 'any'}` +
       (lab === null ? ', on loopback' : ` in its own network namespace (server ${serverHost})`),
   );
 
@@ -149,7 +153,7 @@ async function main(): Promise<void> {
     SAPORA_BENCH_ROOM_SIZE: String(ROOM_SIZE),
     SAPORA_BENCH_WARMUP_MS: String(WARMUP_MS),
     SAPORA_BENCH_WINDOW_MS: String(WINDOW_MS),
-    SAPORA_BENCH_LOADS: [...LOADS, ...RATIO_STEPS.map((step) => step.spec)].join(','),
+    SAPORA_BENCH_LOADS: [...LOADS.map(stepSpec), ...RATIO_STEPS.map((step) => step.spec)].join(','),
   };
   const script = join(__dirname, 'audio-generator.js');
   const command = generatorCpus === undefined ? process.execPath : 'taskset';
@@ -166,7 +170,7 @@ async function main(): Promise<void> {
       : lab.run('generator', command, args, generatorEnv);
   try {
     for (const load of LOADS) {
-      const heard = new RegExp(`^heard ${load} (\\S+) (\\S+)$`, 'm');
+      const heard = new RegExp(`^heard ${stepSpec(load)} (\\S+) (\\S+)$`, 'm');
       // Joining a few hundred participants and talking takes seconds; a busy machine, more.
       await generator.waitForOutput(heard, `the generator's window at ${load}`, 120_000);
       const [, heardText, generatorLatenessText] = heard.exec(generator.output) ?? [];

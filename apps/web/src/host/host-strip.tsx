@@ -3,6 +3,7 @@ import type { WebHostAction, WebParticipant } from '@sapora/protocol/gateway';
 import type { GatewayClient } from '../gateway/gateway-client';
 import {
   emptyHostView,
+  hostViewSince,
   participantMarks,
   withRoom,
   withSpeakers,
@@ -11,7 +12,9 @@ import {
 
 /** The meeting's host, lock, hands and speakers as the gateway reports them. */
 export function useHostView(client: GatewayClient): HostView {
-  const [view, setView] = useState<HostView>(emptyHostView);
+  const since = (current: HostView): HostView =>
+    hostViewSince(current, client.latest('room'), client.latest('speakers')?.participantIds);
+  const [view, setView] = useState<HostView>(() => since(emptyHostView));
   useEffect(() => {
     const offs = [
       client.on('room', (event) => setView((current) => withRoom(current, event))),
@@ -19,6 +22,8 @@ export function useHostView(client: GatewayClient): HostView {
         setView((current) => withSpeakers(current, event.participantIds)),
       ),
     ];
+    // What came between the first render and these listeners.
+    setView(since);
     return () => offs.forEach((off) => off());
   }, [client]);
   return view;

@@ -1,5 +1,12 @@
 import type { WebParticipant } from '@sapora/protocol/gateway';
-import { cssString, emptyHostView, participantMarks, withRoom, withSpeakers } from './host-view';
+import {
+  cssString,
+  emptyHostView,
+  hostViewSince,
+  participantMarks,
+  withRoom,
+  withSpeakers,
+} from './host-view';
 
 const person = (participantId: string, name: string): WebParticipant => ({
   participantId,
@@ -30,6 +37,26 @@ describe('host view', () => {
     expect(css).toContain('content: " · hand 1 · recording"');
     expect(css).toContain('.tile[data-participant="Ben"] { box-shadow');
     expect(css).not.toContain('.tile[data-participant="Ann"] { box-shadow');
+  });
+
+  it('starts a view that mounts late from the room and speakers already heard', () => {
+    // The gateway sends `room` right behind `joined`: a meeting view mounting after both must
+    // still show who is host (alone in the room, nothing else would ever tell it).
+    const room = {
+      type: 'room' as const,
+      hostId: 'me',
+      locked: false,
+      raisedHands: [],
+      mutedBy: {},
+      recording: [],
+    };
+    expect(hostViewSince(emptyHostView, room, undefined).hostId).toBe('me');
+    expect(hostViewSince(emptyHostView, room, ['b'])).toEqual({
+      ...emptyHostView,
+      hostId: 'me',
+      speakers: ['b'],
+    });
+    expect(hostViewSince(emptyHostView, undefined, undefined)).toBe(emptyHostView);
   });
 
   it('quotes names safely for CSS', () => {

@@ -31,6 +31,20 @@ export function withSpeakers(view: HostView, speakers: string[]): HostView {
   return { ...view, speakers };
 }
 
+/**
+ * A view brought up to the newest room and speakers events heard so far: the meeting view
+ * mounts after `joined`, and the gateway sends the room's state right behind it, so a view that
+ * only listened would miss it (and show no host until the next change).
+ */
+export function hostViewSince(
+  view: HostView,
+  room: RoomEvent | undefined,
+  speakers: string[] | undefined,
+): HostView {
+  const withLatestRoom = room === undefined ? view : withRoom(view, room);
+  return speakers === undefined ? withLatestRoom : withSpeakers(withLatestRoom, speakers);
+}
+
 /** A CSS string literal for any text (names may hold quotes and backslashes). */
 export function cssString(text: string): string {
   return `"${text.replace(/[\\"]/g, (c) => `\\${c}`).replace(/\n/g, '\\a ')}"`;

@@ -171,5 +171,22 @@ describe('LiveSessionCache', () => {
     expect(cache.roomKey('sealed').epoch).toBe(0);
     await waitFor(() => cache.roomKey('sealed').epoch === 1, { what: 'the new room key' });
     expect(cache.roomKey('sealed').key?.toString('hex')).toBe(departure.roomKey.key);
+
+    // The last one out closes the room (no new key): the room's key is forgotten here too.
+    const last = await store.leave('sealed', joined.member.participantId);
+    expect(last?.roomKey).toBeUndefined();
+    cache.apply({
+      kind: 'left',
+      meetingId: 'sealed',
+      participantId: joined.member.participantId,
+      username: 'bo',
+      token: joined.member.token,
+      muted: false,
+      presenting: false,
+      atMs: 0,
+      controlId: 'c',
+    });
+    expect(cache.get(joined.member.mediaToken)).toBeUndefined();
+    expect(cache.roomKey('sealed')).toEqual({ epoch: -1, key: null });
   });
 });

@@ -242,6 +242,8 @@ export class LiveSessionCache {
     }
     if (event.kind === 'left' || event.kind === 'timed_out') {
       this.remove(mediaToken);
+      // The last one out closed the room: its key goes with it.
+      if (event.roomKey === undefined) this.#roomKeys.delete(event.meetingId);
       return true;
     }
     return false;

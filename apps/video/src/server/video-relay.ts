@@ -8,7 +8,6 @@ import {
   RoomKeyState,
 } from '@sapora/coordination';
 import {
-  DATAGRAM_HEADER_LENGTH,
   DATAGRAM_KIND_OFFSET,
   DATAGRAM_TOKEN_OFFSET,
   DatagramKind,
@@ -181,47 +180,49 @@ export class VideoRelay
   onDatagram(received: Buffer, from: RemoteInfo): void {
     const admitted = this.#gate.admitInPlace(received, from, this.#stats);
     if (admitted === null) return;
-    const { session, bytes } = admitted;
+    const { session, header, body } = admitted;
     const room = this.#rooms.get(session.meetingId);
     const viewer = room?.byId.get(session.participantId) ?? this.#join(session);
     if (viewer.port !== from.port || viewer.address !== from.address) {
       viewer.address = from.address;
       viewer.port = from.port;
     }
-    const kind = bytes[DATAGRAM_KIND_OFFSET];
+    const kind = header[DATAGRAM_KIND_OFFSET];
     if (kind === (DatagramKind.VideoPrefs as number)) {
       viewer.paused.clear();
-      for (let at = DATAGRAM_HEADER_LENGTH; at < bytes.length; at += SESSION_TOKEN_BYTES)
-        viewer.paused.add(participantIdFromBytes(bytes.subarray(at, at + SESSION_TOKEN_BYTES)));
+      for (let at = 0; at < body.length; at += SESSION_TOKEN_BYTES)
+        viewer.paused.add(participantIdFromBytes(body.subarray(at, at + SESSION_TOKEN_BYTES)));
       return;
     }
     if (kind !== (DatagramKind.VideoFragment as number)) return;
     const edge = this.#edge;
     if (edge === null) return;
-    viewer.idBytes.copy(bytes, DATAGRAM_TOKEN_OFFSET);
+    viewer.idBytes.copy(header, DATAGRAM_TOKEN_OFFSET);
     const here = room ?? this.#rooms.get(session.meetingId);
     if (here === undefined) return;
-    // Sealed once for every sealed receiver: they all hold the room's key.
-    let sealed: Buffer | null | undefined;
+    // Made at most once each, whatever the number of receivers: the plain datagram (as it
+    // arrived, or header and opened body as two pieces) and the sealed one (in three).
+    const plain = admitted.whole ?? [header, body];
+    let sealed: Buffer[] | null | undefined;
     const list = here.list;
     for (let i = 0; i < list.length; i++) {
       const other = list[i];
       if (other === viewer || other.address === null || other.paused.has(viewer.participantId))
         continue;
       if (other.sealed) {
-        if (sealed === undefined) sealed = this.#seal(here, bytes);
+        if (sealed === undefined) sealed = this.#seal(here, header, body);
         if (sealed === null) {
           this.#stats.unsealable++;
           continue;
         }
         edge.send(sealed, other.port, other.address);
-      } else edge.send(bytes, other.port, other.address);
+      } else edge.send(plain, other.port, other.address);
       this.#stats.relayed++;
     }
   }
 
   /** Seals a fragment under the room's key (derived again only when the key changed). */
-  #seal(room: Room, plain: Buffer): Buffer | null {
+  #seal(room: Room, header: Buffer, body: Buffer): Buffer[] | null {
     const { roomKey } = room;
     if (roomKey.key === null) return null;
     if (roomKey.key !== room.sealedWith) {
@@ -230,6 +231,6 @@ export class VideoRelay
       else room.sealer.rekey(key, roomKey.epoch);
       room.sealedWith = roomKey.key;
     }
-    return (room.sealer as MediaSealer).seal(plain);
+    return (room.sealer as MediaSealer).sealParts(header, body);
   }
 }

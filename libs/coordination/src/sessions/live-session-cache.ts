@@ -1,15 +1,19 @@
 import { KeyObject } from 'node:crypto';
 import {
   DATAGRAM_HEADER_LENGTH,
+  DATAGRAM_KEY_EPOCH_OFFSET,
   DATAGRAM_TOKEN_OFFSET,
-  decodeMediaDatagram,
+  DATAGRAM_VERSION,
+  DATAGRAM_VERSION_OFFSET,
   deriveMediaKey,
   isSealedDatagram,
   MAX_VIDEO_DATAGRAM_BYTES,
   MediaDatagram,
+  mediaDatagramPartsProblem,
   mediaDatagramProblem,
   MediaKeyKind,
-  openSealedDatagram,
+  openSealedBody,
+  readMediaDatagram,
   ReplayWindow,
   SEAL_OVERHEAD,
 } from '@sapora/protocol';
@@ -51,6 +55,17 @@ export interface RoomKeyState {
 const sealedLengthFits = (bytes: Buffer): boolean =>
   bytes.length >= DATAGRAM_HEADER_LENGTH + SEAL_OVERHEAD &&
   bytes.length <= MAX_VIDEO_DATAGRAM_BYTES;
+
+/** A datagram admitInPlace let in: plain now, its header and body wherever they are. */
+export interface AdmittedDatagram {
+  session: KnownSession;
+  /** Starts with the version-1 header (for a plain datagram, it is the whole datagram). */
+  header: Buffer;
+  /** The body: where it arrived, or (sealed) opened into a buffer of its own. */
+  body: Buffer;
+  /** The whole datagram as it arrived, when it came plain (else null: header and body apart). */
+  whole: Buffer | null;
+}
 
 /** admitInPlace's answer for a well-formed datagram whose token is not (yet) known. */
 export const UNKNOWN_SESSION = Symbol('unknown session');
@@ -166,23 +181,22 @@ export class LiveSessionCache {
       return null;
     }
     if (found === null) return null;
-    return { datagram: decodeMediaDatagram(found.bytes), session: found.session };
+    return { datagram: readMediaDatagram(found.header, found.body), session: found.session };
   }
 
   /**
-   * admit() for the per-packet path: checks the datagram in place and finds its session by the
-   * token's bytes. Null (counted) for a malformed datagram, and (counted as unauthenticated)
-   * for one that does not match its session: a sealed session's datagram must be sealed under
-   * its key and not replayed, a plain session's must be plain. UNKNOWN_SESSION (counted as
-   * unauthenticated) for a well-formed one whose token is not cached: the caller decides
-   * whether it may cost a lookup (lookupAt). `bytes` in the answer is the datagram opened (a
-   * new buffer) for a sealed session, the same bytes for a plain one.
+   * admit() for the per-packet path: checks the datagram where it arrived and finds its session
+   * by the token's bytes. Null (counted) for a malformed datagram, and (counted as
+   * unauthenticated) for one that does not match its session: a sealed session's datagram must
+   * be sealed under its key and not replayed, a plain session's must be plain. UNKNOWN_SESSION
+   * (counted as unauthenticated) for a well-formed one whose token is not cached: the caller
+   * decides whether it may cost a lookup (lookupAt).
    */
   admitInPlace(
     bytes: Buffer,
     counters: { received: number; malformed: number; unauthenticated: number },
     kind: MediaKeyKind,
-  ): { session: KnownSession; bytes: Buffer } | null | typeof UNKNOWN_SESSION {
+  ): AdmittedDatagram | null | typeof UNKNOWN_SESSION {
     counters.received++;
     const sealed = isSealedDatagram(bytes);
     if (sealed ? !sealedLengthFits(bytes) : mediaDatagramProblem(bytes) !== null) {
@@ -195,7 +209,13 @@ export class LiveSessionCache {
       return UNKNOWN_SESSION;
     }
     if (session.mediaKey === undefined || session.replay === undefined) {
-      if (!sealed) return { session, bytes };
+      if (!sealed)
+        return {
+          session,
+          header: bytes,
+          body: bytes.subarray(DATAGRAM_HEADER_LENGTH),
+          whole: bytes,
+        };
       counters.unauthenticated++;
       return null;
     }
@@ -204,16 +224,20 @@ export class LiveSessionCache {
       return null;
     }
     session.uplinkKey ??= deriveMediaKey(session.mediaKey, kind, 'up');
-    const opened = openSealedDatagram(bytes, session.uplinkKey, session.replay);
-    if (opened === null) {
+    const body = openSealedBody(bytes, session.uplinkKey, session.replay);
+    if (body === null) {
       counters.unauthenticated++;
       return null;
     }
-    if (mediaDatagramProblem(opened) !== null) {
+    // The header as the plain datagram's, where it arrived: nobody reads the sealed one again.
+    const header = bytes.subarray(0, DATAGRAM_HEADER_LENGTH);
+    header[DATAGRAM_VERSION_OFFSET] = DATAGRAM_VERSION;
+    header[DATAGRAM_KEY_EPOCH_OFFSET] = 0;
+    if (mediaDatagramPartsProblem(header, body.length) !== null) {
       counters.malformed++;
       return null;
     }
-    return { session, bytes: opened };
+    return { session, header, body, whole: null };
   }
 
   /** Looks up the token of a datagram admitInPlace did not know (see lookup). */

@@ -105,15 +105,23 @@ const KNOWN_KINDS = new Set<number>([
 export function mediaDatagramProblem(bytes: Buffer): string | null {
   if (bytes.length < DATAGRAM_HEADER_LENGTH)
     return `datagram of ${bytes.length} bytes is shorter than its header`;
-  if (bytes.length > MAX_VIDEO_DATAGRAM_BYTES)
-    return `datagram of ${bytes.length} bytes is over ${MAX_VIDEO_DATAGRAM_BYTES}`;
-  const version = bytes[DATAGRAM_VERSION_OFFSET];
+  return mediaDatagramPartsProblem(bytes, bytes.length - DATAGRAM_HEADER_LENGTH);
+}
+
+/**
+ * mediaDatagramProblem for a datagram held as its header (at least DATAGRAM_HEADER_LENGTH
+ * bytes) and the length of a body held elsewhere (an opened seal's).
+ */
+export function mediaDatagramPartsProblem(header: Buffer, bodyLength: number): string | null {
+  const length = DATAGRAM_HEADER_LENGTH + bodyLength;
+  if (length > MAX_VIDEO_DATAGRAM_BYTES)
+    return `datagram of ${length} bytes is over ${MAX_VIDEO_DATAGRAM_BYTES}`;
+  const version = header[DATAGRAM_VERSION_OFFSET];
   if (version !== DATAGRAM_VERSION) return `unsupported datagram version ${version}`;
-  const kind = bytes[DATAGRAM_KIND_OFFSET] as DatagramKind;
+  const kind = header[DATAGRAM_KIND_OFFSET] as DatagramKind;
   if (!KNOWN_KINDS.has(kind)) return `unknown datagram kind ${kind}`;
-  if (kind !== DatagramKind.VideoFragment && bytes.length > MAX_DATAGRAM_PAYLOAD)
-    return `datagram of ${bytes.length} bytes is over ${MAX_DATAGRAM_PAYLOAD}`;
-  const bodyLength = bytes.length - DATAGRAM_HEADER_LENGTH;
+  if (kind !== DatagramKind.VideoFragment && length > MAX_DATAGRAM_PAYLOAD)
+    return `datagram of ${length} bytes is over ${MAX_DATAGRAM_PAYLOAD}`;
   if (kind === DatagramKind.Audio && bodyLength % 2 !== 0)
     return 'audio body is not whole 16-bit samples';
   if (kind === DatagramKind.Keepalive && bodyLength !== 0) return 'keepalive carries no body';
@@ -127,13 +135,18 @@ export function mediaDatagramProblem(bytes: Buffer): string | null {
 export function decodeMediaDatagram(bytes: Buffer): MediaDatagram {
   const problem = mediaDatagramProblem(bytes);
   if (problem !== null) throw new DatagramError(problem);
+  return readMediaDatagram(bytes, bytes.subarray(DATAGRAM_HEADER_LENGTH));
+}
+
+/** The fields of a well-formed datagram (mediaDatagramPartsProblem said so), header and body apart. */
+export function readMediaDatagram(header: Buffer, body: Buffer): MediaDatagram {
   return {
-    kind: bytes[DATAGRAM_KIND_OFFSET],
-    flags: bytes[DATAGRAM_FLAGS_OFFSET],
-    token: bytes.subarray(DATAGRAM_TOKEN_OFFSET, DATAGRAM_TOKEN_OFFSET + SESSION_TOKEN_BYTES),
-    sequence: bytes.readUInt32BE(DATAGRAM_SEQUENCE_OFFSET),
-    timestamp: bytes.readUInt32BE(DATAGRAM_TIMESTAMP_OFFSET),
-    body: bytes.subarray(DATAGRAM_HEADER_LENGTH),
+    kind: header[DATAGRAM_KIND_OFFSET],
+    flags: header[DATAGRAM_FLAGS_OFFSET],
+    token: header.subarray(DATAGRAM_TOKEN_OFFSET, DATAGRAM_TOKEN_OFFSET + SESSION_TOKEN_BYTES),
+    sequence: header.readUInt32BE(DATAGRAM_SEQUENCE_OFFSET),
+    timestamp: header.readUInt32BE(DATAGRAM_TIMESTAMP_OFFSET),
+    body,
   };
 }
 

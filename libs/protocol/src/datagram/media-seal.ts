@@ -78,13 +78,13 @@ export function isSealedDatagram(bytes: Uint8Array): boolean {
  * random prefix and clock-started counter keep its nonces apart from any other's.
  */
 export class MediaSealer {
-  readonly #nonce = Buffer.alloc(SEAL_NONCE_LENGTH);
+  /** The nonce's first 4 bytes, picked at random when the sealer starts. */
+  readonly #prefix = randomBytes(4);
   #counter: number;
   #key: KeyObject;
   #epoch: number;
 
   constructor(key: KeyObject, epoch = 0) {
-    randomBytes(4).copy(this.#nonce, 0);
     this.#counter = Math.floor((performance.timeOrigin + performance.now()) * 1000);
     this.#key = key;
     this.#epoch = epoch & 0xff;
@@ -98,23 +98,31 @@ export class MediaSealer {
 
   /** The sealed form of a version-1 datagram (header and body); `plain` is not changed. */
   seal(plain: Buffer): Buffer {
+    return Buffer.concat(this.sealParts(plain, plain.subarray(DATAGRAM_HEADER_LENGTH)));
+  }
+
+  /**
+   * The sealed form of a version-1 datagram held as its header (the first
+   * DATAGRAM_HEADER_LENGTH bytes of `header`) and its body, as the three pieces of one datagram
+   * (header and nonce, encrypted body, tag) for a scatter-gather send: the body is encrypted
+   * once into its own buffer and copied nowhere else.
+   */
+  sealParts(header: Buffer, body: Buffer): [Buffer, Buffer, Buffer] {
     this.#counter++;
-    const nonce = this.#nonce;
-    nonce.writeUInt32BE(Math.floor(this.#counter / 0x1_0000_0000), 4);
-    nonce.writeUInt32BE(this.#counter >>> 0, 8);
-    const body = plain.length - DATAGRAM_HEADER_LENGTH;
-    const sealed = Buffer.allocUnsafe(plain.length + SEAL_OVERHEAD);
-    plain.copy(sealed, 0, 0, DATAGRAM_HEADER_LENGTH);
-    sealed[DATAGRAM_VERSION_OFFSET] = SEALED_DATAGRAM_VERSION;
-    sealed[DATAGRAM_KEY_EPOCH_OFFSET] = this.#epoch;
-    nonce.copy(sealed, SEAL_NONCE_OFFSET);
-    const cipher = createCipheriv(CIPHER, this.#key, nonce, { authTagLength: SEAL_TAG_LENGTH });
-    cipher.setAAD(sealed.subarray(0, SEALED_BODY_OFFSET));
-    const encrypted = cipher.update(plain.subarray(DATAGRAM_HEADER_LENGTH));
-    encrypted.copy(sealed, SEALED_BODY_OFFSET);
+    const head = Buffer.allocUnsafe(SEALED_BODY_OFFSET);
+    header.copy(head, 0, 0, DATAGRAM_HEADER_LENGTH);
+    head[DATAGRAM_VERSION_OFFSET] = SEALED_DATAGRAM_VERSION;
+    head[DATAGRAM_KEY_EPOCH_OFFSET] = this.#epoch;
+    this.#prefix.copy(head, SEAL_NONCE_OFFSET);
+    head.writeUInt32BE(Math.floor(this.#counter / 0x1_0000_0000), SEAL_NONCE_OFFSET + 4);
+    head.writeUInt32BE(this.#counter >>> 0, SEAL_NONCE_OFFSET + 8);
+    const cipher = createCipheriv(CIPHER, this.#key, head.subarray(SEAL_NONCE_OFFSET), {
+      authTagLength: SEAL_TAG_LENGTH,
+    });
+    cipher.setAAD(head);
+    const encrypted = cipher.update(body);
     cipher.final();
-    cipher.getAuthTag().copy(sealed, SEALED_BODY_OFFSET + body);
-    return sealed;
+    return [head, encrypted, cipher.getAuthTag()];
   }
 }
 
@@ -179,6 +187,21 @@ export function openSealedDatagram(
   key: KeyObject,
   window: ReplayWindow,
 ): Buffer | null {
+  const body = openSealedBody(bytes, key, window);
+  if (body === null) return null;
+  const plain = Buffer.allocUnsafe(DATAGRAM_HEADER_LENGTH + body.length);
+  bytes.copy(plain, 0, 0, DATAGRAM_HEADER_LENGTH);
+  plain[DATAGRAM_VERSION_OFFSET] = DATAGRAM_VERSION;
+  plain[DATAGRAM_KEY_EPOCH_OFFSET] = 0;
+  body.copy(plain, DATAGRAM_HEADER_LENGTH);
+  return plain;
+}
+
+/**
+ * openSealedDatagram's body alone (the decrypted body, in a buffer of its own): for a path
+ * that reads the header where it arrived and would only copy the body again. Never throws.
+ */
+export function openSealedBody(bytes: Buffer, key: KeyObject, window: ReplayWindow): Buffer | null {
   if (bytes.length < SEALED_BODY_OFFSET + SEAL_TAG_LENGTH || !isSealedDatagram(bytes)) return null;
   const high = bytes.readUInt32BE(SEAL_NONCE_OFFSET + 4);
   // Counters are clock-started microseconds: anything past 2^53 is not one of ours.
@@ -186,7 +209,7 @@ export function openSealedDatagram(
   const counter = high * 0x1_0000_0000 + bytes.readUInt32BE(SEAL_NONCE_OFFSET + 8);
   if (!window.fresh(counter)) return null;
   const tagAt = bytes.length - SEAL_TAG_LENGTH;
-  const plain = Buffer.allocUnsafe(tagAt - SEAL_NONCE_LENGTH);
+  let body: Buffer;
   try {
     const decipher = createDecipheriv(
       CIPHER,
@@ -196,14 +219,11 @@ export function openSealedDatagram(
     );
     decipher.setAAD(bytes.subarray(0, SEALED_BODY_OFFSET));
     decipher.setAuthTag(bytes.subarray(tagAt));
-    decipher.update(bytes.subarray(SEALED_BODY_OFFSET, tagAt)).copy(plain, DATAGRAM_HEADER_LENGTH);
+    body = decipher.update(bytes.subarray(SEALED_BODY_OFFSET, tagAt));
     decipher.final();
   } catch {
     return null;
   }
   window.accept(counter);
-  bytes.copy(plain, 0, 0, DATAGRAM_HEADER_LENGTH);
-  plain[DATAGRAM_VERSION_OFFSET] = DATAGRAM_VERSION;
-  plain[DATAGRAM_KEY_EPOCH_OFFSET] = 0;
-  return plain;
+  return body;
 }

@@ -1,5 +1,6 @@
 import { RemoteInfo } from 'node:dgram';
 import {
+  AdmittedDatagram,
   KnownSession,
   LiveSessionCache,
   MembershipEvent,
@@ -73,15 +74,15 @@ export class SessionGate {
   }
 
   /**
-   * admit() for the per-packet path: the datagram is checked in place (and opened, if sealed);
-   * the caller reads what it needs from the bytes it gets back. The live session and those
-   * bytes, or null (counted).
+   * admit() for the per-packet path: the datagram is checked where it arrived (and opened, if
+   * sealed); the caller reads what it needs from the header and body it gets back. Null
+   * (counted) for anything that is not a live session's.
    */
   admitInPlace(
     bytes: Buffer,
     from: RemoteInfo,
     counters: GateCounters,
-  ): { session: KnownSession; bytes: Buffer } | null {
+  ): AdmittedDatagram | null {
     const found = this.#sessions.admitInPlace(bytes, counters, this.#kind);
     if (found !== UNKNOWN_SESSION) return found;
     if (this.#budget.allows(from.address, from.port)) this.#sessions.lookupAt(bytes, Date.now());

@@ -201,9 +201,9 @@ export class VideoRelay
     const here = room ?? this.#rooms.get(session.meetingId);
     if (here === undefined) return;
     // Made at most once each, whatever the number of receivers: the plain datagram (as it
-    // arrived, or header and opened body as two pieces) and the sealed one (in three).
-    const plain = admitted.whole ?? [header, body];
-    let sealed: Buffer[] | null | undefined;
+    // arrived, or put together from header and opened body) and the sealed one.
+    let plain = admitted.whole;
+    let sealed: Buffer | null | undefined;
     const list = here.list;
     for (let i = 0; i < list.length; i++) {
       const other = list[i];
@@ -216,13 +216,16 @@ export class VideoRelay
           continue;
         }
         edge.send(sealed, other.port, other.address);
-      } else edge.send(plain, other.port, other.address);
+      } else {
+        plain ??= Buffer.concat([header, body]);
+        edge.send(plain, other.port, other.address);
+      }
       this.#stats.relayed++;
     }
   }
 
   /** Seals a fragment under the room's key (derived again only when the key changed). */
-  #seal(room: Room, header: Buffer, body: Buffer): Buffer[] | null {
+  #seal(room: Room, header: Buffer, body: Buffer): Buffer | null {
     const { roomKey } = room;
     if (roomKey.key === null) return null;
     if (roomKey.key !== room.sealedWith) {
@@ -231,6 +234,6 @@ export class VideoRelay
       else room.sealer.rekey(key, roomKey.epoch);
       room.sealedWith = roomKey.key;
     }
-    return (room.sealer as MediaSealer).sealParts(header, body);
+    return (room.sealer as MediaSealer).sealApart(header, body);
   }
 }

@@ -98,16 +98,14 @@ export class MediaSealer {
 
   /** The sealed form of a version-1 datagram (header and body); `plain` is not changed. */
   seal(plain: Buffer): Buffer {
-    return Buffer.concat(this.sealParts(plain, plain.subarray(DATAGRAM_HEADER_LENGTH)));
+    return this.sealApart(plain, plain.subarray(DATAGRAM_HEADER_LENGTH));
   }
 
   /**
-   * The sealed form of a version-1 datagram held as its header (the first
-   * DATAGRAM_HEADER_LENGTH bytes of `header`) and its body, as the three pieces of one datagram
-   * (header and nonce, encrypted body, tag) for a scatter-gather send: the body is encrypted
-   * once into its own buffer and copied nowhere else.
+   * seal() for a version-1 datagram held as its header (the first DATAGRAM_HEADER_LENGTH bytes
+   * of `header`) and a body held elsewhere (one just opened): nothing puts them together first.
    */
-  sealParts(header: Buffer, body: Buffer): [Buffer, Buffer, Buffer] {
+  sealApart(header: Buffer, body: Buffer): Buffer {
     this.#counter++;
     const head = Buffer.allocUnsafe(SEALED_BODY_OFFSET);
     header.copy(head, 0, 0, DATAGRAM_HEADER_LENGTH);
@@ -122,7 +120,7 @@ export class MediaSealer {
     cipher.setAAD(head);
     const encrypted = cipher.update(body);
     cipher.final();
-    return [head, encrypted, cipher.getAuthTag()];
+    return Buffer.concat([head, encrypted, cipher.getAuthTag()]);
   }
 }
 

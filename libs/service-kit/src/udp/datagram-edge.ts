@@ -57,7 +57,7 @@ export class DatagramEdge {
     return this.#endpoint.sendDropped;
   }
 
-  send(datagram: Buffer | readonly Buffer[], port: number, address: string): void {
+  send(datagram: Buffer, port: number, address: string): void {
     this.#endpoint.send(datagram, port, address);
   }
 

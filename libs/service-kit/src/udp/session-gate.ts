@@ -78,11 +78,7 @@ export class SessionGate {
    * sealed); the caller reads what it needs from the header and body it gets back. Null
    * (counted) for anything that is not a live session's.
    */
-  admitInPlace(
-    bytes: Buffer,
-    from: RemoteInfo,
-    counters: GateCounters,
-  ): AdmittedDatagram | null {
+  admitInPlace(bytes: Buffer, from: RemoteInfo, counters: GateCounters): AdmittedDatagram | null {
     const found = this.#sessions.admitInPlace(bytes, counters, this.#kind);
     if (found !== UNKNOWN_SESSION) return found;
     if (this.#budget.allows(from.address, from.port)) this.#sessions.lookupAt(bytes, Date.now());

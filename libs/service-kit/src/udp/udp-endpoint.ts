@@ -82,17 +82,16 @@ export class UdpEndpoint {
   }
 
   /**
-   * One datagram to one peer (given as pieces, they go as one datagram, gathered by the
-   * kernel). No callback (a failure reaches the 'error' count), so nothing is made per datagram
+   * One datagram to one peer. No callback (a failure reaches the 'error' count), so nothing is made per datagram
    * here; past maxQueuedBytes waiting, the datagram is dropped and counted.
    */
-  send(datagram: Buffer | readonly Buffer[], port: number, address: string): void {
+  send(datagram: Buffer, port: number, address: string): void {
     if (this.#closed) return;
     if (this.#socket.getSendQueueSize() > this.#maxQueuedBytes) {
       this.#sendDropped++;
       return;
     }
-    this.#socket.send(datagram as Buffer | Buffer[], port, address);
+    this.#socket.send(datagram, port, address);
   }
 
   /** Safe to call twice. */

@@ -118,7 +118,7 @@ export interface JoinInfo {
 export interface RoomMediaKeyInfo {
   /** Counts the room's keys; a datagram names its key by the epoch's low byte. */
   epoch: number;
-  /** 16 bytes; the key for one kind of media is derived from it (PROTOCOL.md section 7). */
+  /** 16 bytes; the key for one kind of media is derived from it (PROTOCOL.md section 14). */
   key: Buffer;
 }
 

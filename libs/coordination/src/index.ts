@@ -8,6 +8,7 @@ export * from './rooms/room-controls';
 export * from './rooms/passcode-guard';
 export * from './sessions/live-session-cache';
 export * from './sessions/media-token';
+export * from './sessions/room-sealer';
 export * from './chat/chat-history';
 export * from './events/membership-events';
 export * from './jobs/maintenance-queue';

@@ -1,11 +1,6 @@
-import { RoomKeyState } from '@sapora/coordination';
+import { RoomKeyState, RoomSealer } from '@sapora/coordination';
 import { JitterBuffer, JitterBufferOptions, RoomMixer, SpeakerDetector } from '@sapora/media';
-import {
-  deriveMediaKey,
-  encodeAudioDatagram,
-  MediaSealer,
-  participantIdToBytes,
-} from '@sapora/protocol';
+import { encodeAudioDatagram, participantIdToBytes } from '@sapora/protocol';
 
 /** One participant as the mixer sees them: their jitter buffer and where to send their mix. */
 export interface AudioParticipant {
@@ -40,10 +35,7 @@ export class AudioRoom {
   readonly #participants = new Map<string, AudioParticipant>();
   readonly #speakers: SpeakerDetector;
   readonly #onSpeakers: (room: AudioRoom, speakers: string[]) => void;
-  readonly #roomKey: RoomKeyState;
-  #sealer: MediaSealer | null = null;
-  /** The room key the sealer's key was derived from. */
-  #sealedWith: Buffer | null = null;
+  readonly #sealer: RoomSealer;
   #sequence = 0;
   /** This tick's last encoding, reused while listeners get the same mix. */
   #lastMixed: Int16Array | null = null;
@@ -61,7 +53,7 @@ export class AudioRoom {
     onSpeakers: (room: AudioRoom, speakers: string[]) => void = () => undefined,
   ) {
     this.meetingId = meetingId;
-    this.#roomKey = roomKey;
+    this.#sealer = new RoomSealer(roomKey, 'audio');
     this.#jitterOptions = jitterOptions;
     this.#mixer = new RoomMixer(jitterOptions.frameSamples);
     this.#speakers = new SpeakerDetector({
@@ -145,23 +137,10 @@ export class AudioRoom {
       }
       const plain = this.#lastPlain as Buffer;
       if (!listener.sealed) return send(listener, listener.address, plain);
-      this.#lastSealed ??= this.#seal(plain);
+      this.#lastSealed ??= this.#sealer.seal(plain);
       send(listener, listener.address, this.#lastSealed);
     }, this.#level);
     const speakers = this.#speakers.tick();
     if (speakers !== null) this.#onSpeakers(this, speakers);
-  }
-
-  /** Seals a mix under the room's key (derived again only when the key changed). */
-  #seal(plain: Buffer): Buffer | null {
-    const roomKey = this.#roomKey;
-    if (roomKey.key === null) return null;
-    if (roomKey.key !== this.#sealedWith) {
-      const key = deriveMediaKey(roomKey.key, 'audio', 'down');
-      if (this.#sealer === null) this.#sealer = new MediaSealer(key, roomKey.epoch);
-      else this.#sealer.rekey(key, roomKey.epoch);
-      this.#sealedWith = roomKey.key;
-    }
-    return (this.#sealer as MediaSealer).seal(plain);
   }
 }

@@ -4,7 +4,6 @@ import { BeforeApplicationShutdown, Inject, Injectable, OnModuleInit } from '@ne
 import {
   EventPatterns,
   EventPublisher,
-  KnownSession,
   LiveSessionCache,
   MembershipEvent,
   RedisLink,
@@ -15,6 +14,7 @@ import { DatagramFlags, DatagramKind, readAudioSamples } from '@sapora/protocol'
 import {
   DatagramEdge,
   DatagramHandler,
+  EndedSession,
   Logger,
   LOGGER,
   MembershipListener,
@@ -58,7 +58,6 @@ export class AudioServer
 {
   #edge: DatagramEdge | null = null;
   readonly #gate: SessionGate;
-  readonly #sessions: LiveSessionCache;
   readonly #clock: MixClock;
   readonly #rooms = new Map<string, AudioRoom>();
   readonly #scratch: Int16Array;
@@ -91,7 +90,6 @@ export class AudioServer
     private readonly events: EventPublisher,
   ) {
     this.#scratch = new Int16Array(config.AUDIO_FRAME_SAMPLES);
-    this.#sessions = sessions;
     this.#gate = new SessionGate('audio', sessions, link, config, logger, (session) =>
       this.#drop(session),
     );
@@ -132,7 +130,7 @@ export class AudioServer
     this.#gate.onMembership(event);
   }
 
-  #drop(session: KnownSession): void {
+  #drop(session: EndedSession): void {
     const room = this.#rooms.get(session.meetingId);
     room?.remove(session.participantId);
     if (room?.size === 0) this.#rooms.delete(session.meetingId);
@@ -153,7 +151,7 @@ export class AudioServer
           maxDelayMs: this.config.AUDIO_JITTER_MAX_MS,
           maxTargetMs: this.config.AUDIO_JITTER_TARGET_MAX_MS,
         },
-        this.#sessions.roomKey(session.meetingId),
+        session.roomKey,
         this.#speakersChanged,
       );
       this.#rooms.set(session.meetingId, room);
@@ -162,7 +160,7 @@ export class AudioServer
     // Behind NAT the source port is not the one the client bound: answer where it came from.
     participant.address = from.address;
     participant.port = from.port;
-    participant.sealed = session.mediaKey !== undefined;
+    participant.sealed = session.sealing !== undefined;
     // Muted (by themselves or the host): the mix leaves them out (AudioRoom.tick); their
     // buffer still runs, so an unmute picks up without a gap in its timing.
     participant.muted = session.muted === true;

@@ -5,14 +5,12 @@ import {
   LiveSessionCache,
   MembershipEvent,
   RedisLink,
-  RoomKeyState,
+  RoomSealer,
 } from '@sapora/coordination';
 import {
   DATAGRAM_KIND_OFFSET,
   DATAGRAM_TOKEN_OFFSET,
   DatagramKind,
-  deriveMediaKey,
-  MediaSealer,
   participantIdFromBytes,
   participantIdToBytes,
   SESSION_TOKEN_BYTES,
@@ -20,6 +18,7 @@ import {
 import {
   DatagramEdge,
   DatagramHandler,
+  EndedSession,
   Logger,
   LOGGER,
   MembershipListener,
@@ -45,10 +44,8 @@ interface Viewer {
 interface Room {
   byId: Map<string, Viewer>;
   list: Viewer[];
-  roomKey: RoomKeyState;
-  sealer: MediaSealer | null;
-  /** The room key the sealer's key was derived from. */
-  sealedWith: Buffer | null;
+  /** Seals what goes to its sealed members. */
+  sealer: RoomSealer;
 }
 
 export interface VideoStats {
@@ -71,8 +68,8 @@ export interface VideoStats {
  * media is sealed: opening the sender's datagram and sealing it again are two operations per
  * fragment, whatever the number of receivers). Membership lives in memory, kept fresh by events.
  *
- * Per datagram it builds nothing: the header is checked and the token found in place, and the
- * loop over the room is one send per receiver (UdpEndpoint answers addresses without a DNS
+ * Per plain datagram it builds nothing: the header is checked and the token found in place (a
+ * sealed one costs its opening and one seal), and the loop over the room is one send per receiver (UdpEndpoint answers addresses without a DNS
  * step and drops rather than queues when the socket is backed up, so one receiver that cannot
  * keep up never delays the rest).
  */
@@ -145,7 +142,7 @@ export class VideoRelay
     this.#gate.onMembership(event);
   }
 
-  #drop(session: KnownSession): void {
+  #drop(session: EndedSession): void {
     const room = this.#rooms.get(session.meetingId);
     if (room === undefined || !room.byId.delete(session.participantId)) return;
     room.list = [...room.byId.values()];
@@ -158,9 +155,7 @@ export class VideoRelay
       room = {
         byId: new Map(),
         list: [],
-        roomKey: session.roomKey ?? { epoch: -1, key: null },
-        sealer: null,
-        sealedWith: null,
+        sealer: new RoomSealer(session.roomKey, 'video'),
       };
       this.#rooms.set(session.meetingId, room);
     }
@@ -170,7 +165,7 @@ export class VideoRelay
       address: null,
       port: 0,
       paused: new Set(),
-      sealed: session.mediaKey !== undefined,
+      sealed: session.sealing !== undefined,
     };
     room.byId.set(session.participantId, viewer);
     room.list = [...room.byId.values()];
@@ -210,7 +205,7 @@ export class VideoRelay
       if (other === viewer || other.address === null || other.paused.has(viewer.participantId))
         continue;
       if (other.sealed) {
-        if (sealed === undefined) sealed = this.#seal(here, header, body);
+        if (sealed === undefined) sealed = here.sealer.sealApart(header, body);
         if (sealed === null) {
           this.#stats.unsealable++;
           continue;
@@ -222,18 +217,5 @@ export class VideoRelay
       }
       this.#stats.relayed++;
     }
-  }
-
-  /** Seals a fragment under the room's key (derived again only when the key changed). */
-  #seal(room: Room, header: Buffer, body: Buffer): Buffer | null {
-    const { roomKey } = room;
-    if (roomKey.key === null) return null;
-    if (roomKey.key !== room.sealedWith) {
-      const key = deriveMediaKey(roomKey.key, 'video', 'down');
-      if (room.sealer === null) room.sealer = new MediaSealer(key, roomKey.epoch);
-      else room.sealer.rekey(key, roomKey.epoch);
-      room.sealedWith = roomKey.key;
-    }
-    return (room.sealer as MediaSealer).sealApart(header, body);
   }
 }

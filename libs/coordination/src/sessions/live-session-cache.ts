@@ -32,14 +32,20 @@ export interface KnownSession {
    * without a lookup.
    */
   muted?: boolean;
-  /** The session's media key when its media is sealed (it then never sends plain datagrams). */
-  mediaKey?: Buffer;
-  /** The key its datagrams to this service are sealed with, derived once by the service. */
-  uplinkKey?: KeyObject;
-  /** Nonce counters of its sealed datagrams seen here. */
-  replay?: ReplayWindow;
+  /** Present when its media is sealed: it then never sends plain datagrams. */
+  sealing?: SessionSealing;
   /** Its room's media key, shared by every session of the room and updated in place. */
-  roomKey?: RoomKeyState;
+  roomKey: RoomKeyState;
+}
+
+/** What a media service keeps to open a sealed session's datagrams. */
+export interface SessionSealing {
+  /** The session's media key. */
+  mediaKey: Buffer;
+  /** Nonce counters of its datagrams seen here. */
+  replay: ReplayWindow;
+  /** The key its datagrams to this service are sealed with, derived at the first one. */
+  uplinkKey?: KeyObject;
 }
 
 /**
@@ -144,7 +150,9 @@ export class LiveSessionCache {
       muted: record.muted,
       ...(record.mediaKey === undefined
         ? {}
-        : { mediaKey: Buffer.from(record.mediaKey, 'hex'), replay: new ReplayWindow() }),
+        : {
+            sealing: { mediaKey: Buffer.from(record.mediaKey, 'hex'), replay: new ReplayWindow() },
+          }),
       roomKey: this.roomKey(record.meetingId),
     };
   }
@@ -208,7 +216,8 @@ export class LiveSessionCache {
       counters.unauthenticated++;
       return UNKNOWN_SESSION;
     }
-    if (session.mediaKey === undefined || session.replay === undefined) {
+    const { sealing } = session;
+    if (sealing === undefined) {
       if (!sealed)
         return {
           session,
@@ -223,8 +232,8 @@ export class LiveSessionCache {
       counters.unauthenticated++;
       return null;
     }
-    session.uplinkKey ??= deriveMediaKey(session.mediaKey, kind, 'up');
-    const body = openSealedBody(bytes, session.uplinkKey, session.replay);
+    sealing.uplinkKey ??= deriveMediaKey(sealing.mediaKey, kind, 'up');
+    const body = openSealedBody(bytes, sealing.uplinkKey, sealing.replay);
     if (body === null) {
       counters.unauthenticated++;
       return null;

@@ -12,6 +12,9 @@ import { Logger } from 'pino';
 import { MediaServiceConfig } from '../config/common-config';
 import { LookupBudget } from './lookup-budget';
 
+/** Who a session that ended was: what its owner needs to drop it from its rooms. */
+export type EndedSession = Pick<KnownSession, 'participantId' | 'meetingId'>;
+
 export interface GateCounters {
   received: number;
   malformed: number;
@@ -27,7 +30,7 @@ export interface GateCounters {
 export class SessionGate {
   readonly #sessions: LiveSessionCache;
   readonly #budget: LookupBudget;
-  readonly #ended: (session: KnownSession) => void;
+  readonly #ended: (session: EndedSession) => void;
   readonly #kind: MediaKeyKind;
 
   constructor(
@@ -36,7 +39,7 @@ export class SessionGate {
     link: RedisLink,
     config: MediaServiceConfig,
     logger: Logger,
-    ended: (session: KnownSession) => void,
+    ended: (session: EndedSession) => void,
   ) {
     this.#kind = kind;
     this.#sessions = sessions;

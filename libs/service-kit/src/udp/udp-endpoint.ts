@@ -82,8 +82,8 @@ export class UdpEndpoint {
   }
 
   /**
-   * One datagram to one peer. No callback (a failure reaches the 'error' count), so nothing is made per datagram
-   * here; past maxQueuedBytes waiting, the datagram is dropped and counted.
+   * One datagram to one peer. No callback (a failure reaches the 'error' count), so nothing is
+   * made per datagram here; past maxQueuedBytes waiting, the datagram is dropped and counted.
    */
   send(datagram: Buffer, port: number, address: string): void {
     if (this.#closed) return;

@@ -1,0 +1,43 @@
+import {
+  DATAGRAM_HEADER_LENGTH,
+  deriveMediaKey,
+  MediaKeyKind,
+  MediaSealer,
+} from '@sapora/protocol';
+import { RoomKeyState } from './live-session-cache';
+
+/**
+ * What a media service sends a room's sealed members, sealed under the room's key as it is now:
+ * it follows the key as it changes (derived again only then), one sealer per room, so its
+ * counters run on across changes.
+ */
+export class RoomSealer {
+  readonly #state: RoomKeyState;
+  readonly #kind: MediaKeyKind;
+  #sealer: MediaSealer | null = null;
+  /** The room key the sealer's key was derived from. */
+  #sealedWith: Buffer | null = null;
+
+  constructor(state: RoomKeyState, kind: MediaKeyKind) {
+    this.#state = state;
+    this.#kind = kind;
+  }
+
+  /** A version-1 datagram sealed; null while the room's key is not known here yet. */
+  seal(plain: Buffer): Buffer | null {
+    return this.sealApart(plain, plain.subarray(DATAGRAM_HEADER_LENGTH));
+  }
+
+  /** seal() for a header and a body held apart (MediaSealer.sealApart). */
+  sealApart(header: Buffer, body: Buffer): Buffer | null {
+    const { key, epoch } = this.#state;
+    if (key === null) return null;
+    if (key !== this.#sealedWith) {
+      const derived = deriveMediaKey(key, this.#kind, 'down');
+      if (this.#sealer === null) this.#sealer = new MediaSealer(derived, epoch);
+      else this.#sealer.rekey(derived, epoch);
+      this.#sealedWith = key;
+    }
+    return (this.#sealer as MediaSealer).sealApart(header, body);
+  }
+}

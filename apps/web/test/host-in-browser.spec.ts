@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Browser, chromium, Page } from 'playwright-core';
 import { GatewayTab, ServiceStack, waitFor } from '@sapora/testing';
+import { openPage } from './support/browser-page';
 
 const REPO = join(__dirname, '..', '..', '..');
 const SCREENSHOT = join(REPO, 'docs', 'images', 'host-controls.png');
@@ -47,7 +48,7 @@ describe('running a meeting in the browser', () => {
       viewport: { width: 1280, height: 720 },
     });
     const page = await context.newPage();
-    await page.goto(url, { timeout: 2 * LONG });
+    await openPage(page, url, 2 * LONG);
     await page.waitForSelector('#login-join:not([disabled])', { timeout: 2 * LONG });
     await page.fill('#login-name', 'Ann');
     await page.fill('#login-meeting', 'board');
@@ -74,13 +75,10 @@ describe('running a meeting in the browser', () => {
     });
 
     await page.click('.host-strip >> text=Lock');
-    await ben.next((e) => e.type === 'room' && (e).locked, LONG);
+    await ben.next((e) => e.type === 'room' && e.locked, LONG);
     await page.selectOption('.host-strip select', benJoined.participantId);
     await page.click('.host-strip >> text=Mute');
-    await ben.next(
-      (e) => e.type === 'room' && (e).mutedBy[benJoined.participantId] === 'Ann',
-      LONG,
-    );
+    await ben.next((e) => e.type === 'room' && e.mutedBy[benJoined.participantId] === 'Ann', LONG);
     await waitFor(async () => (await marks(page, 'Ben')).includes('muted by Ann'), {
       timeoutMs: LONG,
       what: 'the mute mark',

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
 import { toneAmplitude } from '@sapora/media';
 import { NodeProcess, runNode, ServiceStack, waitFor } from '@sapora/testing';
+import { openPage, watchForErrors } from './support/browser-page';
 
 const REPO = join(__dirname, '..', '..', '..');
 const CLI = join(REPO, 'apps', 'cli', 'dist', 'main.js');
@@ -166,20 +167,8 @@ describe('media in the browser: microphone, speakers, camera, tiles and screen s
       viewport: { width: 1280, height: 720 },
     });
     const page = await context.newPage();
-    page.on('console', (message) => {
-      if (message.type() === 'error') consoleErrors.push(`${message.text()} (${name})`);
-    });
-    page.on('pageerror', (error) => consoleErrors.push(`${String(error)} (${name})`));
-    // Other work on the machine may add or drop network interfaces (namespaces for tests),
-    // and Chromium abandons a page load when it sees that: load it again.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await page.goto(url, { timeout: 2 * LONG });
-        break;
-      } catch (error) {
-        if (attempt === 3 || !String(error).includes('ERR_NETWORK_CHANGED')) throw error;
-      }
-    }
+    watchForErrors(page, consoleErrors, () => name);
+    await openPage(page, url, 2 * LONG);
     await page.waitForSelector('#login-join:not([disabled])', { timeout: 2 * LONG });
     await page.fill('#login-name', name);
     await page.fill('#login-meeting', MEETING);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
 import { GATEWAY_JSON_MAX_BYTES } from '@sapora/protocol';
 import { GatewayTab, NodeProcess, runNode, ServiceStack, waitFor } from '@sapora/testing';
+import { openPage, watchForErrors } from './support/browser-page';
 
 const REPO = join(__dirname, '..', '..', '..');
 const CLI = join(REPO, 'apps', 'cli', 'dist', 'main.js');
@@ -67,11 +68,8 @@ describe('the meeting in a browser', () => {
       acceptDownloads: true,
     });
     const page = await context.newPage();
-    page.on('console', (message) => {
-      if (message.type() === 'error') consoleErrors.push(`${message.text()} (${page.url()})`);
-    });
-    page.on('pageerror', (error) => consoleErrors.push(String(error)));
-    await page.goto(url, { timeout: 2 * LONG });
+    watchForErrors(page, consoleErrors, () => page.url());
+    await openPage(page, url, 2 * LONG);
     try {
       // A browser starting on a busy machine can take a while to load the page and connect.
       await page.waitForSelector('#login-join:not([disabled])', { timeout: 2 * LONG });

@@ -3,7 +3,7 @@
 #   docker build -t sapora . && docker run -e APP=audio -p 6001:6001/udp sapora
 #
 # Stages: the package manifests alone (dependencies are installed again only when a manifest
-# changes, not on every source edit), every dependency, the Nx build, the production
+# changes, not on every source edit), a C compiler, every dependency, the Nx build, the production
 # dependencies. The runtime image keeps the production dependencies and the built apps.
 FROM node:20-bookworm-slim AS base
 WORKDIR /sapora
@@ -19,7 +19,15 @@ RUN cd /context \
  && if [ -d .npm-offline ]; then mv .npm-offline /sapora/; fi \
  && find /sapora -exec touch -h -d @0 {} +
 
-FROM base AS dependencies
+# A C compiler for @sapora/aes-gcm's OpenSSL binding, which seals media at a fraction of
+# node:crypto's cost per datagram. Where no package mirror answers the build goes on without it,
+# and the media services say at start that they seal through node:crypto.
+FROM base AS compiler
+RUN (apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev \
+     && rm -rf /var/lib/apt/lists/*) \
+ || echo "no C compiler: media will be sealed through node:crypto"
+
+FROM compiler AS dependencies
 COPY --from=manifests /sapora/ ./
 # npm-ca: certificates npm must trust besides Node's own (a TLS-inspecting proxy, a local
 # registry with its own CA); tools/compose/sapora-compose passes the host npm's when it has any.

@@ -184,6 +184,9 @@ describe('the compose stack, built and run in containers', () => {
       what: "alice's 440 Hz in bob's mix",
     });
     expect(toneAmplitude(second, 660, AUDIO_SAMPLE_RATE)).toBeLessThan(0.02);
+    // Sealed, through the OpenSSL binding the image's build compiled (not node:crypto's).
+    expect(alice.mediaKey).toBeDefined();
+    expect(await stack.logs('audio')).toMatch(/media sealed through openssl/);
     aliceAudio.close();
     bobAudio.close();
   });

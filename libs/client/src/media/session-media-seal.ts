@@ -1,8 +1,8 @@
-import { KeyObject } from 'node:crypto';
 import {
   DATAGRAM_KEY_EPOCH_OFFSET,
   deriveMediaKey,
   isSealedDatagram,
+  MediaKey,
   MediaSealer,
   openSealedDatagram,
   ReplayWindow,
@@ -20,7 +20,7 @@ export class SessionMediaSeal {
   readonly #session: Session;
   readonly #kind: 'audio' | 'video';
   /** Room keys by the epoch byte datagrams carry. */
-  readonly #openKeys = new Map<number, KeyObject>();
+  readonly #openKeys = new Map<number, MediaKey>();
   readonly #window = new ReplayWindow();
   readonly #onRoomKeys = (keys: readonly RoomMediaKeyInfo[]): void => {
     this.#openKeys.clear();

@@ -1,4 +1,3 @@
-import { KeyObject } from 'node:crypto';
 import {
   DATAGRAM_HEADER_LENGTH,
   DATAGRAM_KEY_EPOCH_OFFSET,
@@ -11,6 +10,7 @@ import {
   MediaDatagram,
   mediaDatagramPartsProblem,
   mediaDatagramProblem,
+  MediaKey,
   MediaKeyKind,
   openSealedBody,
   readMediaDatagram,
@@ -45,7 +45,7 @@ export interface SessionSealing {
   /** Nonce counters of its datagrams seen here. */
   replay: ReplayWindow;
   /** The key its datagrams to this service are sealed with, derived at the first one. */
-  uplinkKey?: KeyObject;
+  uplinkKey?: MediaKey;
 }
 
 /**

@@ -22,14 +22,8 @@
  * server), the room's for "down".
  */
 import { performance } from 'node:perf_hooks';
-import {
-  createCipheriv,
-  createDecipheriv,
-  createHmac,
-  createSecretKey,
-  KeyObject,
-  randomBytes,
-} from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
+import { AesGcmKey, createAesGcmKey } from '@sapora/aes-gcm';
 import {
   DATAGRAM_HEADER_LENGTH,
   DATAGRAM_VERSION,
@@ -46,10 +40,11 @@ export const SEAL_TAG_LENGTH = 16;
 export const SEAL_OVERHEAD = SEAL_NONCE_LENGTH + SEAL_TAG_LENGTH;
 export const MEDIA_KEY_BYTES = 16;
 const SEALED_BODY_OFFSET = SEAL_NONCE_OFFSET + SEAL_NONCE_LENGTH;
-const CIPHER = 'aes-128-gcm';
 /** Counters a receiver remembers below the highest it has seen. */
 export const REPLAY_WINDOW = 128;
 
+/** The key one kind of media is sealed under in one direction, set up once (deriveMediaKey). */
+export type MediaKey = AesGcmKey;
 export type MediaKeyKind = 'audio' | 'video';
 export type MediaKeyDirection = 'up' | 'down';
 
@@ -58,14 +53,22 @@ export function deriveMediaKey(
   base: Uint8Array,
   kind: MediaKeyKind,
   direction: MediaKeyDirection,
-): KeyObject {
+): MediaKey {
+  return createAesGcmKey(deriveMediaKeyBytes(base, kind, direction));
+}
+
+/** deriveMediaKey's key as bytes: the first 16 of HMAC-SHA256(base, "sapora <kind> <direction>"). */
+export function deriveMediaKeyBytes(
+  base: Uint8Array,
+  kind: MediaKeyKind,
+  direction: MediaKeyDirection,
+): Buffer {
   if (base.length !== MEDIA_KEY_BYTES)
     throw new RangeError(`a media key is ${MEDIA_KEY_BYTES} bytes, not ${base.length}`);
-  const bytes = createHmac('sha256', base)
+  return createHmac('sha256', base)
     .update(`sapora ${kind} ${direction}`)
     .digest()
     .subarray(0, MEDIA_KEY_BYTES);
-  return createSecretKey(bytes);
 }
 
 /** Whether these bytes claim to be a sealed datagram (what is in them is checked on opening). */
@@ -81,17 +84,17 @@ export class MediaSealer {
   /** The nonce's first 4 bytes, picked at random when the sealer starts. */
   readonly #prefix = randomBytes(4);
   #counter: number;
-  #key: KeyObject;
+  #key: MediaKey;
   #epoch: number;
 
-  constructor(key: KeyObject, epoch = 0) {
+  constructor(key: MediaKey, epoch = 0) {
     this.#counter = Math.floor((performance.timeOrigin + performance.now()) * 1000);
     this.#key = key;
     this.#epoch = epoch & 0xff;
   }
 
   /** From now on, seal under this key (a room key that changed); the counter runs on. */
-  rekey(key: KeyObject, epoch: number): void {
+  rekey(key: MediaKey, epoch: number): void {
     this.#key = key;
     this.#epoch = epoch & 0xff;
   }
@@ -107,20 +110,21 @@ export class MediaSealer {
    */
   sealApart(header: Buffer, body: Buffer): Buffer {
     this.#counter++;
-    const head = Buffer.allocUnsafe(SEALED_BODY_OFFSET);
-    header.copy(head, 0, 0, DATAGRAM_HEADER_LENGTH);
-    head[DATAGRAM_VERSION_OFFSET] = SEALED_DATAGRAM_VERSION;
-    head[DATAGRAM_KEY_EPOCH_OFFSET] = this.#epoch;
-    this.#prefix.copy(head, SEAL_NONCE_OFFSET);
-    head.writeUInt32BE(Math.floor(this.#counter / 0x1_0000_0000), SEAL_NONCE_OFFSET + 4);
-    head.writeUInt32BE(this.#counter >>> 0, SEAL_NONCE_OFFSET + 8);
-    const cipher = createCipheriv(CIPHER, this.#key, head.subarray(SEAL_NONCE_OFFSET), {
-      authTagLength: SEAL_TAG_LENGTH,
-    });
-    cipher.setAAD(head);
-    const encrypted = cipher.update(body);
-    cipher.final();
-    return Buffer.concat([head, encrypted, cipher.getAuthTag()]);
+    const sealed = Buffer.allocUnsafe(SEALED_BODY_OFFSET + body.length + SEAL_TAG_LENGTH);
+    header.copy(sealed, 0, 0, DATAGRAM_HEADER_LENGTH);
+    sealed[DATAGRAM_VERSION_OFFSET] = SEALED_DATAGRAM_VERSION;
+    sealed[DATAGRAM_KEY_EPOCH_OFFSET] = this.#epoch;
+    this.#prefix.copy(sealed, SEAL_NONCE_OFFSET);
+    sealed.writeUInt32BE(Math.floor(this.#counter / 0x1_0000_0000), SEAL_NONCE_OFFSET + 4);
+    sealed.writeUInt32BE(this.#counter >>> 0, SEAL_NONCE_OFFSET + 8);
+    this.#key.seal(
+      sealed.subarray(SEAL_NONCE_OFFSET, SEALED_BODY_OFFSET),
+      sealed.subarray(0, SEALED_BODY_OFFSET),
+      body,
+      sealed,
+      SEALED_BODY_OFFSET,
+    );
+    return sealed;
   }
 }
 
@@ -182,16 +186,14 @@ export class ReplayWindow {
  */
 export function openSealedDatagram(
   bytes: Buffer,
-  key: KeyObject,
+  key: MediaKey,
   window: ReplayWindow,
 ): Buffer | null {
-  const body = openSealedBody(bytes, key, window);
-  if (body === null) return null;
-  const plain = Buffer.allocUnsafe(DATAGRAM_HEADER_LENGTH + body.length);
+  const plain = openSealed(bytes, key, window, DATAGRAM_HEADER_LENGTH);
+  if (plain === null) return null;
   bytes.copy(plain, 0, 0, DATAGRAM_HEADER_LENGTH);
   plain[DATAGRAM_VERSION_OFFSET] = DATAGRAM_VERSION;
   plain[DATAGRAM_KEY_EPOCH_OFFSET] = 0;
-  body.copy(plain, DATAGRAM_HEADER_LENGTH);
   return plain;
 }
 
@@ -199,29 +201,32 @@ export function openSealedDatagram(
  * openSealedDatagram's body alone (the decrypted body, in a buffer of its own): for a path
  * that reads the header where it arrived and would only copy the body again. Never throws.
  */
-export function openSealedBody(bytes: Buffer, key: KeyObject, window: ReplayWindow): Buffer | null {
+export function openSealedBody(bytes: Buffer, key: MediaKey, window: ReplayWindow): Buffer | null {
+  return openSealed(bytes, key, window, 0);
+}
+
+/** The opened body in a new buffer, after `room` bytes left for the caller to fill. */
+function openSealed(
+  bytes: Buffer,
+  key: MediaKey,
+  window: ReplayWindow,
+  room: number,
+): Buffer | null {
   if (bytes.length < SEALED_BODY_OFFSET + SEAL_TAG_LENGTH || !isSealedDatagram(bytes)) return null;
   const high = bytes.readUInt32BE(SEAL_NONCE_OFFSET + 4);
   // Counters are clock-started microseconds: anything past 2^53 is not one of ours.
   if (high >= 0x20_0000) return null;
   const counter = high * 0x1_0000_0000 + bytes.readUInt32BE(SEAL_NONCE_OFFSET + 8);
   if (!window.fresh(counter)) return null;
-  const tagAt = bytes.length - SEAL_TAG_LENGTH;
-  let body: Buffer;
-  try {
-    const decipher = createDecipheriv(
-      CIPHER,
-      key,
-      bytes.subarray(SEAL_NONCE_OFFSET, SEALED_BODY_OFFSET),
-      { authTagLength: SEAL_TAG_LENGTH },
-    );
-    decipher.setAAD(bytes.subarray(0, SEALED_BODY_OFFSET));
-    decipher.setAuthTag(bytes.subarray(tagAt));
-    body = decipher.update(bytes.subarray(SEALED_BODY_OFFSET, tagAt));
-    decipher.final();
-  } catch {
-    return null;
-  }
+  const opened = Buffer.allocUnsafe(room + bytes.length - SEALED_BODY_OFFSET - SEAL_TAG_LENGTH);
+  const authentic = key.open(
+    bytes.subarray(SEAL_NONCE_OFFSET, SEALED_BODY_OFFSET),
+    bytes.subarray(0, SEALED_BODY_OFFSET),
+    bytes.subarray(SEALED_BODY_OFFSET),
+    opened,
+    room,
+  );
+  if (!authentic) return null;
   window.accept(counter);
-  return body;
+  return opened;
 }

@@ -1,3 +1,4 @@
+import { aesGcmImplementation } from '@sapora/aes-gcm';
 import { RemoteInfo } from 'node:dgram';
 import { AddressInfo } from 'node:net';
 import { Logger } from 'pino';
@@ -64,10 +65,16 @@ export class DatagramEdge {
   async listen(): Promise<AddressInfo> {
     this.#address = await this.#endpoint.bind();
     const { address, port } = this.#address;
+    const sealing = aesGcmImplementation;
     this.#logger.info(
-      { host: address, port },
-      `${this.#name} listening on ${address}:${port} (UDP)`,
+      { host: address, port, sealing: sealing.name },
+      `${this.#name} listening on ${address}:${port} (UDP; media sealed through ${sealing.name})`,
     );
+    if (sealing.reason !== undefined)
+      this.#logger.warn(
+        { reason: sealing.reason },
+        'media is sealed through node:crypto, several times the CPU per datagram of the OpenSSL binding (build @sapora/aes-gcm where a C compiler is installed)',
+      );
     return this.#address;
   }
 

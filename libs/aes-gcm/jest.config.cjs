@@ -1,0 +1,5 @@
+module.exports = {
+  ...require('../../tools/jest/jest.preset.cjs'),
+  displayName: 'aes-gcm',
+  rootDir: __dirname,
+};

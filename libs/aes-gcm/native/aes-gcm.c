@@ -1,0 +1,210 @@
+/*
+ * AES-128-GCM for media datagrams, from the OpenSSL that Node links in and exports to addons.
+ * node:crypto builds a cipher object per datagram and returns every result in a new Buffer,
+ * which costs several times the cipher itself on 1 KB audio frames; here each key keeps one
+ * initialised context per direction (its key schedule and GHASH table made once), each call
+ * only sets the nonce, and results go into buffers the caller gives.
+ */
+#include <node_api.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+/* OpenSSL's EVP interface as Node exports it; declared here so that building needs only
+ * Node-API's headers, not OpenSSL's. These calls have kept their signatures since 1.1. */
+typedef struct evp_cipher_ctx_st EVP_CIPHER_CTX;
+typedef struct evp_cipher_st EVP_CIPHER;
+typedef struct engine_st ENGINE;
+EVP_CIPHER_CTX *EVP_CIPHER_CTX_new(void);
+void EVP_CIPHER_CTX_free(EVP_CIPHER_CTX *ctx);
+int EVP_CIPHER_CTX_ctrl(EVP_CIPHER_CTX *ctx, int type, int arg, void *ptr);
+const EVP_CIPHER *EVP_aes_128_gcm(void);
+int EVP_EncryptInit_ex(EVP_CIPHER_CTX *ctx, const EVP_CIPHER *cipher, ENGINE *impl,
+                       const unsigned char *key, const unsigned char *iv);
+int EVP_EncryptUpdate(EVP_CIPHER_CTX *ctx, unsigned char *out, int *outl,
+                      const unsigned char *in, int inl);
+int EVP_EncryptFinal_ex(EVP_CIPHER_CTX *ctx, unsigned char *out, int *outl);
+int EVP_DecryptInit_ex(EVP_CIPHER_CTX *ctx, const EVP_CIPHER *cipher, ENGINE *impl,
+                       const unsigned char *key, const unsigned char *iv);
+int EVP_DecryptUpdate(EVP_CIPHER_CTX *ctx, unsigned char *out, int *outl,
+                      const unsigned char *in, int inl);
+int EVP_DecryptFinal_ex(EVP_CIPHER_CTX *ctx, unsigned char *out, int *outl);
+#define EVP_CTRL_GCM_GET_TAG 0x10
+#define EVP_CTRL_GCM_SET_TAG 0x11
+
+#define KEY_BYTES 16
+#define NONCE_BYTES 12
+#define TAG_BYTES 16
+
+typedef struct {
+  EVP_CIPHER_CTX *seal;
+  EVP_CIPHER_CTX *open;
+} gcm_key;
+
+typedef struct {
+  uint8_t *data;
+  size_t length;
+} bytes;
+
+static void free_key(napi_env env, void *data, void *hint) {
+  gcm_key *key = data;
+  (void)env;
+  (void)hint;
+  EVP_CIPHER_CTX_free(key->seal);
+  EVP_CIPHER_CTX_free(key->open);
+  free(key);
+}
+
+static int get_bytes(napi_env env, napi_value value, bytes *out, const char *name) {
+  napi_typedarray_type type;
+  void *data;
+  napi_value buffer;
+  size_t offset;
+  if (napi_get_typedarray_info(env, value, &type, &out->length, &data, &buffer, &offset) !=
+          napi_ok ||
+      type != napi_uint8_array) {
+    napi_throw_type_error(env, NULL, name);
+    return 0;
+  }
+  out->data = data;
+  return 1;
+}
+
+static int get_key(napi_env env, napi_value value, gcm_key **key) {
+  if (napi_get_value_external(env, value, (void **)key) != napi_ok) {
+    napi_throw_type_error(env, NULL, "not a key made by createKey");
+    return 0;
+  }
+  return 1;
+}
+
+static int get_offset(napi_env env, napi_value value, size_t *offset) {
+  int64_t number;
+  if (napi_get_value_int64(env, value, &number) != napi_ok || number < 0) {
+    napi_throw_range_error(env, NULL, "the offset is not a whole number of bytes");
+    return 0;
+  }
+  *offset = (size_t)number;
+  return 1;
+}
+
+/* createKey(raw: Uint8Array of 16) -> key */
+static napi_value create_key(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  bytes raw;
+  napi_value result;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  if (argc < 1 || !get_bytes(env, argv[0], &raw, "the key is not a Uint8Array")) return NULL;
+  if (raw.length != KEY_BYTES) {
+    napi_throw_range_error(env, NULL, "an AES-128-GCM key is 16 bytes");
+    return NULL;
+  }
+  gcm_key *key = calloc(1, sizeof *key);
+  if (key == NULL) return NULL;
+  key->seal = EVP_CIPHER_CTX_new();
+  key->open = EVP_CIPHER_CTX_new();
+  if (key->seal == NULL || key->open == NULL ||
+      EVP_EncryptInit_ex(key->seal, EVP_aes_128_gcm(), NULL, raw.data, NULL) != 1 ||
+      EVP_DecryptInit_ex(key->open, EVP_aes_128_gcm(), NULL, raw.data, NULL) != 1) {
+    free_key(env, key, NULL);
+    napi_throw_error(env, NULL, "OpenSSL could not set up AES-128-GCM");
+    return NULL;
+  }
+  if (napi_create_external(env, key, free_key, NULL, &result) != napi_ok) {
+    free_key(env, key, NULL);
+    return NULL;
+  }
+  return result;
+}
+
+/* The arguments seal and open share: key, nonce, aad, input, output, output offset. */
+typedef struct {
+  gcm_key *key;
+  bytes nonce, aad, input, output;
+  size_t offset;
+} call;
+
+static int get_call(napi_env env, napi_callback_info info, call *c) {
+  size_t argc = 6;
+  napi_value argv[6];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return 0;
+  if (argc < 6) {
+    napi_throw_type_error(env, NULL, "expects key, nonce, aad, input, output, offset");
+    return 0;
+  }
+  if (!get_key(env, argv[0], &c->key) ||
+      !get_bytes(env, argv[1], &c->nonce, "the nonce is not a Uint8Array") ||
+      !get_bytes(env, argv[2], &c->aad, "the additional data is not a Uint8Array") ||
+      !get_bytes(env, argv[3], &c->input, "the input is not a Uint8Array") ||
+      !get_bytes(env, argv[4], &c->output, "the output is not a Uint8Array") ||
+      !get_offset(env, argv[5], &c->offset))
+    return 0;
+  if (c->nonce.length != NONCE_BYTES) {
+    napi_throw_range_error(env, NULL, "the nonce is 12 bytes");
+    return 0;
+  }
+  if (c->input.length > INT32_MAX || c->aad.length > INT32_MAX) {
+    napi_throw_range_error(env, NULL, "too long for one call");
+    return 0;
+  }
+  return 1;
+}
+
+/* seal(key, nonce, aad, plain, out, offset): ciphertext then 16-byte tag into out at offset. */
+static napi_value seal(napi_env env, napi_callback_info info) {
+  call c;
+  int length;
+  if (!get_call(env, info, &c)) return NULL;
+  if (c.offset > c.output.length || c.output.length - c.offset < c.input.length + TAG_BYTES) {
+    napi_throw_range_error(env, NULL, "the output has no room for the ciphertext and tag");
+    return NULL;
+  }
+  uint8_t *out = c.output.data + c.offset;
+  EVP_CIPHER_CTX *ctx = c.key->seal;
+  if (EVP_EncryptInit_ex(ctx, NULL, NULL, NULL, c.nonce.data) != 1 ||
+      EVP_EncryptUpdate(ctx, NULL, &length, c.aad.data, (int)c.aad.length) != 1 ||
+      EVP_EncryptUpdate(ctx, out, &length, c.input.data, (int)c.input.length) != 1 ||
+      EVP_EncryptFinal_ex(ctx, out + length, &length) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, TAG_BYTES, out + c.input.length) != 1) {
+    napi_throw_error(env, NULL, "OpenSSL failed to seal");
+    return NULL;
+  }
+  return NULL;
+}
+
+/* open(key, nonce, aad, sealed, out, offset) -> whether the tag (sealed's last 16 bytes) holds;
+ * the plaintext goes into out at offset (and must not be used when it does not). */
+static napi_value open_sealed(napi_env env, napi_callback_info info) {
+  call c;
+  int length;
+  napi_value result;
+  if (!get_call(env, info, &c)) return NULL;
+  int authentic = 0;
+  if (c.input.length >= TAG_BYTES) {
+    size_t plain = c.input.length - TAG_BYTES;
+    if (c.offset > c.output.length || c.output.length - c.offset < plain) {
+      napi_throw_range_error(env, NULL, "the output has no room for the plaintext");
+      return NULL;
+    }
+    uint8_t *out = c.output.data + c.offset;
+    EVP_CIPHER_CTX *ctx = c.key->open;
+    authentic =
+        EVP_DecryptInit_ex(ctx, NULL, NULL, NULL, c.nonce.data) == 1 &&
+        EVP_DecryptUpdate(ctx, NULL, &length, c.aad.data, (int)c.aad.length) == 1 &&
+        EVP_DecryptUpdate(ctx, out, &length, c.input.data, (int)plain) == 1 &&
+        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TAG_BYTES, c.input.data + plain) == 1 &&
+        EVP_DecryptFinal_ex(ctx, out + length, &length) == 1;
+  }
+  napi_get_boolean(env, authentic, &result);
+  return result;
+}
+
+NAPI_MODULE_INIT() {
+  napi_property_descriptor functions[] = {
+      {"createKey", NULL, create_key, NULL, NULL, NULL, napi_default, NULL},
+      {"seal", NULL, seal, NULL, NULL, NULL, napi_default, NULL},
+      {"open", NULL, open_sealed, NULL, NULL, NULL, napi_default, NULL},
+  };
+  if (napi_define_properties(env, exports, 3, functions) != napi_ok) return NULL;
+  return exports;
+}

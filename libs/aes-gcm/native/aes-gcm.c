@@ -117,82 +117,99 @@ static napi_value create_key(napi_env env, napi_callback_info info) {
   return result;
 }
 
-/* The arguments seal and open share: key, nonce, aad, input, output, output offset. */
+/* A message framed as a sealed datagram is: additional data whose last 12 bytes are the nonce,
+ * then the ciphertext, then the 16-byte tag. Passing the message whole, with the length of its
+ * additional data, spares the caller a view per part. */
 typedef struct {
   gcm_key *key;
-  bytes nonce, aad, input, output;
-  size_t offset;
-} call;
+  bytes message;
+  size_t aad;
+} framed;
 
-static int get_call(napi_env env, napi_callback_info info, call *c) {
-  size_t argc = 6;
-  napi_value argv[6];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return 0;
-  if (argc < 6) {
-    napi_throw_type_error(env, NULL, "expects key, nonce, aad, input, output, offset");
+static int get_framed(napi_env env, napi_value *argv, framed *f) {
+  int64_t aad;
+  if (!get_key(env, argv[0], &f->key) ||
+      !get_bytes(env, argv[1], &f->message, "the message is not a Uint8Array"))
+    return 0;
+  if (f->message.length > INT32_MAX) {
+    napi_throw_range_error(env, NULL, "the message is too long for one call");
     return 0;
   }
-  if (!get_key(env, argv[0], &c->key) ||
-      !get_bytes(env, argv[1], &c->nonce, "the nonce is not a Uint8Array") ||
-      !get_bytes(env, argv[2], &c->aad, "the additional data is not a Uint8Array") ||
-      !get_bytes(env, argv[3], &c->input, "the input is not a Uint8Array") ||
-      !get_bytes(env, argv[4], &c->output, "the output is not a Uint8Array") ||
-      !get_offset(env, argv[5], &c->offset))
-    return 0;
-  if (c->nonce.length != NONCE_BYTES) {
-    napi_throw_range_error(env, NULL, "the nonce is 12 bytes");
+  if (napi_get_value_int64(env, argv[2], &aad) != napi_ok || aad < NONCE_BYTES ||
+      (uint64_t)aad > f->message.length) {
+    napi_throw_range_error(env, NULL, "the additional data (ending with the 12-byte nonce) does not fit the message");
     return 0;
   }
-  if (c->input.length > INT32_MAX || c->aad.length > INT32_MAX) {
-    napi_throw_range_error(env, NULL, "too long for one call");
-    return 0;
-  }
+  f->aad = (size_t)aad;
   return 1;
 }
 
-/* seal(key, nonce, aad, plain, out, offset): ciphertext then 16-byte tag into out at offset. */
+/* seal(key, message, aadLength, plain): plain encrypted into message after its additional data,
+ * the tag after that; the message must be exactly that long. */
 static napi_value seal(napi_env env, napi_callback_info info) {
-  call c;
+  size_t argc = 4;
+  napi_value argv[4];
+  framed f;
+  bytes plain;
   int length;
-  if (!get_call(env, info, &c)) return NULL;
-  if (c.offset > c.output.length || c.output.length - c.offset < c.input.length + TAG_BYTES) {
-    napi_throw_range_error(env, NULL, "the output has no room for the ciphertext and tag");
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  if (argc < 4) {
+    napi_throw_type_error(env, NULL, "expects key, message, aadLength, plain");
     return NULL;
   }
-  uint8_t *out = c.output.data + c.offset;
-  EVP_CIPHER_CTX *ctx = c.key->seal;
-  if (EVP_EncryptInit_ex(ctx, NULL, NULL, NULL, c.nonce.data) != 1 ||
-      EVP_EncryptUpdate(ctx, NULL, &length, c.aad.data, (int)c.aad.length) != 1 ||
-      EVP_EncryptUpdate(ctx, out, &length, c.input.data, (int)c.input.length) != 1 ||
+  if (!get_framed(env, argv, &f) || !get_bytes(env, argv[3], &plain, "the plaintext is not a Uint8Array"))
+    return NULL;
+  if (f.message.length - f.aad != plain.length + TAG_BYTES) {
+    napi_throw_range_error(env, NULL, "the message is not as long as its additional data, ciphertext and tag");
+    return NULL;
+  }
+  uint8_t *out = f.message.data + f.aad;
+  EVP_CIPHER_CTX *ctx = f.key->seal;
+  if (EVP_EncryptInit_ex(ctx, NULL, NULL, NULL, out - NONCE_BYTES) != 1 ||
+      EVP_EncryptUpdate(ctx, NULL, &length, f.message.data, (int)f.aad) != 1 ||
+      EVP_EncryptUpdate(ctx, out, &length, plain.data, (int)plain.length) != 1 ||
       EVP_EncryptFinal_ex(ctx, out + length, &length) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, TAG_BYTES, out + c.input.length) != 1) {
+      EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, TAG_BYTES, out + plain.length) != 1) {
     napi_throw_error(env, NULL, "OpenSSL failed to seal");
     return NULL;
   }
   return NULL;
 }
 
-/* open(key, nonce, aad, sealed, out, offset) -> whether the tag (sealed's last 16 bytes) holds;
- * the plaintext goes into out at offset (and must not be used when it does not). */
+/* open(key, message, aadLength, out, offset) -> whether the message is authentic; its plaintext
+ * is then in out at offset (and must not be used when it is not). */
 static napi_value open_sealed(napi_env env, napi_callback_info info) {
-  call c;
+  size_t argc = 5;
+  napi_value argv[5];
+  framed f;
+  bytes output;
+  size_t offset;
   int length;
   napi_value result;
-  if (!get_call(env, info, &c)) return NULL;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  if (argc < 5) {
+    napi_throw_type_error(env, NULL, "expects key, message, aadLength, out, offset");
+    return NULL;
+  }
+  if (!get_framed(env, argv, &f) ||
+      !get_bytes(env, argv[3], &output, "the output is not a Uint8Array") ||
+      !get_offset(env, argv[4], &offset))
+    return NULL;
   int authentic = 0;
-  if (c.input.length >= TAG_BYTES) {
-    size_t plain = c.input.length - TAG_BYTES;
-    if (c.offset > c.output.length || c.output.length - c.offset < plain) {
+  if (f.message.length - f.aad >= TAG_BYTES) {
+    size_t plain = f.message.length - f.aad - TAG_BYTES;
+    if (offset > output.length || output.length - offset < plain) {
       napi_throw_range_error(env, NULL, "the output has no room for the plaintext");
       return NULL;
     }
-    uint8_t *out = c.output.data + c.offset;
-    EVP_CIPHER_CTX *ctx = c.key->open;
+    const uint8_t *sealed = f.message.data + f.aad;
+    uint8_t *out = output.data + offset;
+    EVP_CIPHER_CTX *ctx = f.key->open;
     authentic =
-        EVP_DecryptInit_ex(ctx, NULL, NULL, NULL, c.nonce.data) == 1 &&
-        EVP_DecryptUpdate(ctx, NULL, &length, c.aad.data, (int)c.aad.length) == 1 &&
-        EVP_DecryptUpdate(ctx, out, &length, c.input.data, (int)plain) == 1 &&
-        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TAG_BYTES, c.input.data + plain) == 1 &&
+        EVP_DecryptInit_ex(ctx, NULL, NULL, NULL, sealed - NONCE_BYTES) == 1 &&
+        EVP_DecryptUpdate(ctx, NULL, &length, f.message.data, (int)f.aad) == 1 &&
+        EVP_DecryptUpdate(ctx, out, &length, sealed, (int)plain) == 1 &&
+        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TAG_BYTES, (void *)(sealed + plain)) == 1 &&
         EVP_DecryptFinal_ex(ctx, out + length, &length) == 1;
   }
   napi_get_boolean(env, authentic, &result);

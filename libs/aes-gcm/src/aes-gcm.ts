@@ -8,25 +8,31 @@ export const AES_GCM_TAG_BYTES = 16;
 const CIPHER = 'aes-128-gcm';
 
 /**
- * One AES-128-GCM key, set up once and used for many messages. Both directions write into a
- * buffer the caller gives, so a caller that frames the result (a datagram's header before the
- * ciphertext) allocates once.
+ * One AES-128-GCM key, set up once and used for many messages. A message is framed as a
+ * sealed datagram is: additional data (authenticated, not encrypted) whose last 12 bytes are
+ * the nonce, then the ciphertext, then the 16-byte tag. The caller writes the additional data
+ * into the message and seal() the rest, so a datagram is one buffer, allocated once.
  */
 export interface AesGcmKey {
-  /** Encrypts `plain` with `nonce` (12 bytes), authenticating `aad` too; writes the ciphertext
-   * then the 16-byte tag into `out` from `offset` (room for plain.length + 16 bytes). */
-  seal(nonce: Uint8Array, aad: Uint8Array, plain: Uint8Array, out: Uint8Array, offset: number): void;
-  /** Whether `sealed` (ciphertext then tag) is authentic under `nonce` and `aad`; when it is,
-   * its plaintext is in `out` from `offset` (room for sealed.length - 16 bytes). Never throws
-   * for a forged or damaged message. */
-  open(nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array, out: Uint8Array, offset: number): boolean;
+  /** Encrypts `plain` into `message` after its first `aadLength` bytes (the additional data,
+   * ending with the nonce), and the tag after that; `message` is exactly that long. */
+  seal(message: Uint8Array, aadLength: number, plain: Uint8Array): void;
+  /** Whether `message` is authentic; when it is, its plaintext is in `out` from `offset`.
+   * Never throws for a forged or damaged message. */
+  open(message: Uint8Array, aadLength: number, out: Uint8Array, offset: number): boolean;
 }
 
 /** The binding's functions (native/aes-gcm.c). */
 interface Binding {
   createKey(raw: Uint8Array): object;
-  seal(key: object, nonce: Uint8Array, aad: Uint8Array, plain: Uint8Array, out: Uint8Array, offset: number): void;
-  open(key: object, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array, out: Uint8Array, offset: number): boolean;
+  seal(key: object, message: Uint8Array, aadLength: number, plain: Uint8Array): void;
+  open(
+    key: object,
+    message: Uint8Array,
+    aadLength: number,
+    out: Uint8Array,
+    offset: number,
+  ): boolean;
 }
 
 /** Which implementation createAesGcmKey uses, and why when it is not OpenSSL's binding. */
@@ -63,8 +69,8 @@ export function opensslAesGcmKey(raw: Uint8Array): AesGcmKey {
   if (binding === null) throw new Error(`the AES-GCM binding is not built (${loaded.reason})`);
   const key = binding.createKey(raw);
   return {
-    seal: (nonce, aad, plain, out, offset) => binding.seal(key, nonce, aad, plain, out, offset),
-    open: (nonce, aad, sealed, out, offset) => binding.open(key, nonce, aad, sealed, out, offset),
+    seal: (message, aadLength, plain) => binding.seal(key, message, aadLength, plain),
+    open: (message, aadLength, out, offset) => binding.open(key, message, aadLength, out, offset),
   };
 }
 
@@ -73,25 +79,39 @@ export function nodeCryptoAesGcmKey(raw: Uint8Array): AesGcmKey {
   checkKey(raw);
   const key: KeyObject = createSecretKey(raw);
   const options = { authTagLength: AES_GCM_TAG_BYTES };
+  const parts = (message: Uint8Array, aadLength: number) => {
+    if (aadLength < AES_GCM_NONCE_BYTES || aadLength > message.length)
+      throw new RangeError(
+        'the additional data (ending with the 12-byte nonce) does not fit the message',
+      );
+    return {
+      aad: message.subarray(0, aadLength),
+      nonce: message.subarray(aadLength - AES_GCM_NONCE_BYTES, aadLength),
+    };
+  };
   return {
-    seal(nonce, aad, plain, out, offset) {
-      if (offset < 0 || out.length - offset < plain.length + AES_GCM_TAG_BYTES)
-        throw new RangeError('the output has no room for the ciphertext and tag');
+    seal(message, aadLength, plain) {
+      const { aad, nonce } = parts(message, aadLength);
+      if (message.length - aadLength !== plain.length + AES_GCM_TAG_BYTES)
+        throw new RangeError(
+          'the message is not as long as its additional data, ciphertext and tag',
+        );
       const cipher = createCipheriv(CIPHER, key, nonce, options);
       cipher.setAAD(aad);
       const encrypted = cipher.update(plain);
       cipher.final();
-      out.set(encrypted, offset);
-      out.set(cipher.getAuthTag(), offset + encrypted.length);
+      message.set(encrypted, aadLength);
+      message.set(cipher.getAuthTag(), aadLength + encrypted.length);
     },
-    open(nonce, aad, sealed, out, offset) {
-      if (sealed.length < AES_GCM_TAG_BYTES) return false;
-      const tagAt = sealed.length - AES_GCM_TAG_BYTES;
+    open(message, aadLength, out, offset) {
+      const { aad, nonce } = parts(message, aadLength);
+      const tagAt = message.length - AES_GCM_TAG_BYTES;
+      if (tagAt < aadLength) return false;
       try {
         const decipher = createDecipheriv(CIPHER, key, nonce, options);
         decipher.setAAD(aad);
-        decipher.setAuthTag(sealed.subarray(tagAt));
-        const plain = decipher.update(sealed.subarray(0, tagAt));
+        decipher.setAuthTag(message.subarray(tagAt));
+        const plain = decipher.update(message.subarray(aadLength, tagAt));
         decipher.final();
         out.set(plain, offset);
         return true;

@@ -41,7 +41,8 @@ export class AudioRoom {
   #lastMixed: Int16Array | null = null;
   #lastSpeaker: Buffer | null = null;
   #lastPlain: Buffer | null = null;
-  #lastSealed: Buffer | null = null;
+  /** Undefined: not sealed yet; null: cannot be (the room's key is not known here yet). */
+  #lastSealed: Buffer | null | undefined = undefined;
   readonly #level = (senderId: string, meanAbs: number): void =>
     this.#speakers.level(senderId, meanAbs);
 
@@ -132,12 +133,17 @@ export class AudioRoom {
       if (mixed !== this.#lastMixed || speaker !== this.#lastSpeaker) {
         this.#lastMixed = mixed;
         this.#lastSpeaker = speaker;
-        this.#lastPlain = encodeAudioDatagram(speaker, this.#sequence, timestamp, mixed);
-        this.#lastSealed = null;
+        this.#lastPlain = null;
+        this.#lastSealed = undefined;
       }
-      const plain = this.#lastPlain as Buffer;
-      if (!listener.sealed) return send(listener, listener.address, plain);
-      this.#lastSealed ??= this.#sealer.seal(plain);
+      // Each form made once per distinct mix, and only if someone gets it (a room of sealed
+      // listeners seals straight from the samples).
+      if (!listener.sealed) {
+        this.#lastPlain ??= encodeAudioDatagram(speaker, this.#sequence, timestamp, mixed);
+        return send(listener, listener.address, this.#lastPlain);
+      }
+      if (this.#lastSealed === undefined)
+        this.#lastSealed = this.#sealer.sealAudio(speaker, this.#sequence, timestamp, mixed);
       send(listener, listener.address, this.#lastSealed);
     }, this.#level);
     const speakers = this.#speakers.tick();

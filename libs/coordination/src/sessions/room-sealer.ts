@@ -1,9 +1,4 @@
-import {
-  DATAGRAM_HEADER_LENGTH,
-  deriveMediaKey,
-  MediaKeyKind,
-  MediaSealer,
-} from '@sapora/protocol';
+import { deriveMediaKey, MediaKeyKind, MediaSealer } from '@sapora/protocol';
 import { RoomKeyState } from './live-session-cache';
 
 /**
@@ -23,13 +18,26 @@ export class RoomSealer {
     this.#kind = kind;
   }
 
-  /** A version-1 datagram sealed; null while the room's key is not known here yet. */
-  seal(plain: Buffer): Buffer | null {
-    return this.sealApart(plain, plain.subarray(DATAGRAM_HEADER_LENGTH));
+  /**
+   * A version-1 datagram held as its header and body apart, sealed (MediaSealer.sealApart); null
+   * while the room's key is not known here yet (so for sealAudio).
+   */
+  sealApart(header: Buffer, body: Buffer): Buffer | null {
+    return this.#current()?.sealApart(header, body) ?? null;
   }
 
-  /** seal() for a header and a body held apart (MediaSealer.sealApart). */
-  sealApart(header: Buffer, body: Buffer): Buffer | null {
+  /** An audio datagram sealed straight from its samples (MediaSealer.sealAudio). */
+  sealAudio(
+    token: Uint8Array | null,
+    sequence: number,
+    timestamp: number,
+    samples: Int16Array | null,
+  ): Buffer | null {
+    return this.#current()?.sealAudio(token, sequence, timestamp, samples) ?? null;
+  }
+
+  /** The sealer for the room's key as it is now; null while the key is not known here yet. */
+  #current(): MediaSealer | null {
     const { key, epoch } = this.#state;
     if (key === null) return null;
     if (key !== this.#sealedWith) {
@@ -38,6 +46,6 @@ export class RoomSealer {
       else this.#sealer.rekey(derived, epoch);
       this.#sealedWith = key;
     }
-    return (this.#sealer as MediaSealer).sealApart(header, body);
+    return this.#sealer;
   }
 }

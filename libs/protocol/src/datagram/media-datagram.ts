@@ -91,6 +91,7 @@ export interface MediaDatagram {
 const ZERO_TOKEN = Buffer.alloc(SESSION_TOKEN_BYTES);
 /** Samples are little-endian on the wire: on such a host they are copied as bytes, not one by one. */
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const EMPTY_BODY = new Uint8Array(0);
 const KNOWN_KINDS = new Set<number>([
   DatagramKind.Audio,
   DatagramKind.Keepalive,
@@ -175,31 +176,46 @@ export function encodeAudioDatagram(
   timestamp: number,
   samples: Int16Array | null,
 ): Buffer {
-  const count = samples?.length ?? 0;
-  if (count > AUDIO_MAX_FRAME_SAMPLES)
-    throw new DatagramError(
-      `${count} samples do not fit one datagram (${AUDIO_MAX_FRAME_SAMPLES} do)`,
-    );
-  const datagram = Buffer.allocUnsafe(DATAGRAM_HEADER_LENGTH + count * 2);
+  const body = audioBody(samples);
+  const datagram = Buffer.allocUnsafe(DATAGRAM_HEADER_LENGTH + body.length);
+  writeAudioHeader(datagram, token, sequence, timestamp, samples);
+  datagram.set(body, DATAGRAM_HEADER_LENGTH);
+  return datagram;
+}
+
+/** An audio datagram's header (encodeAudioDatagram's) into `into`. */
+export function writeAudioHeader(
+  into: Buffer,
+  token: Uint8Array | null,
+  sequence: number,
+  timestamp: number,
+  samples: Int16Array | null,
+): void {
   writeDatagramHeader(
-    datagram,
+    into,
     DatagramKind.Audio,
     samples === null ? DatagramFlags.Silence : DatagramFlags.None,
     token,
     sequence,
     timestamp,
   );
-  if (samples !== null) {
-    if (LITTLE_ENDIAN_HOST)
-      datagram.set(
-        new Uint8Array(samples.buffer, samples.byteOffset, count * 2),
-        DATAGRAM_HEADER_LENGTH,
-      );
-    else
-      for (let i = 0; i < count; i++)
-        datagram.writeInt16LE(samples[i], DATAGRAM_HEADER_LENGTH + 2 * i);
-  }
-  return datagram;
+}
+
+/**
+ * An audio datagram's body: the samples as 16-bit little-endian bytes, which on a
+ * little-endian host are the samples' own memory (nothing copied).
+ */
+export function audioBody(samples: Int16Array | null): Uint8Array {
+  const count = samples?.length ?? 0;
+  if (count > AUDIO_MAX_FRAME_SAMPLES)
+    throw new DatagramError(
+      `${count} samples do not fit one datagram (${AUDIO_MAX_FRAME_SAMPLES} do)`,
+    );
+  if (samples === null) return EMPTY_BODY;
+  if (LITTLE_ENDIAN_HOST) return new Uint8Array(samples.buffer, samples.byteOffset, count * 2);
+  const body = Buffer.allocUnsafe(count * 2);
+  for (let i = 0; i < count; i++) body.writeInt16LE(samples[i], 2 * i);
+  return body;
 }
 
 export function encodeKeepalive(token: Uint8Array, sequence: number): Buffer {

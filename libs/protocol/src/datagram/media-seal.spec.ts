@@ -54,6 +54,19 @@ describe('sealed media datagrams', () => {
     const opened = openSealedDatagram(sealed, key, new ReplayWindow());
     expect(opened?.equals(plain)).toBe(true);
     expect(decodeMediaDatagram(opened!).sequence).toBe(42);
+    // Sealed straight from the samples: the same datagram, a silent one too.
+    const straight = openSealedDatagram(
+      sealer.sealAudio(token, 43, 512 * 43, samples),
+      key,
+      new ReplayWindow(),
+    );
+    expect(straight?.equals(encodeAudioDatagram(token, 43, 512 * 43, samples))).toBe(true);
+    const silence = openSealedDatagram(
+      sealer.sealAudio(null, 44, 0, null),
+      key,
+      new ReplayWindow(),
+    );
+    expect(silence?.equals(encodeAudioDatagram(null, 44, 0, null))).toBe(true);
   });
 
   it('never opens a bit-flipped, truncated, replayed or wrongly keyed datagram', () => {

@@ -25,9 +25,11 @@ import { performance } from 'node:perf_hooks';
 import { createHmac, randomBytes } from 'node:crypto';
 import { AesGcmKey, createAesGcmKey } from '@sapora/aes-gcm';
 import {
+  audioBody,
   DATAGRAM_HEADER_LENGTH,
   DATAGRAM_VERSION,
   DATAGRAM_VERSION_OFFSET,
+  writeAudioHeader,
 } from './media-datagram';
 
 export const SEALED_DATAGRAM_VERSION = 2;
@@ -108,22 +110,34 @@ export class MediaSealer {
    * seal() for a version-1 datagram held as its header (the first DATAGRAM_HEADER_LENGTH bytes
    * of `header`) and a body held elsewhere (one just opened): nothing puts them together first.
    */
-  sealApart(header: Buffer, body: Buffer): Buffer {
-    this.#counter++;
+  sealApart(header: Buffer, body: Uint8Array): Buffer {
     const sealed = Buffer.allocUnsafe(SEALED_BODY_OFFSET + body.length + SEAL_TAG_LENGTH);
     header.copy(sealed, 0, 0, DATAGRAM_HEADER_LENGTH);
+    return this.#sealInto(sealed, body);
+  }
+
+  /** encodeAudioDatagram's datagram sealed, straight from the samples: nothing encoded first. */
+  sealAudio(
+    token: Uint8Array | null,
+    sequence: number,
+    timestamp: number,
+    samples: Int16Array | null,
+  ): Buffer {
+    const body = audioBody(samples);
+    const sealed = Buffer.allocUnsafe(SEALED_BODY_OFFSET + body.length + SEAL_TAG_LENGTH);
+    writeAudioHeader(sealed, token, sequence, timestamp, samples);
+    return this.#sealInto(sealed, body);
+  }
+
+  /** Seals `body` into `sealed`, whose first DATAGRAM_HEADER_LENGTH bytes hold the header. */
+  #sealInto(sealed: Buffer, body: Uint8Array): Buffer {
+    this.#counter++;
     sealed[DATAGRAM_VERSION_OFFSET] = SEALED_DATAGRAM_VERSION;
     sealed[DATAGRAM_KEY_EPOCH_OFFSET] = this.#epoch;
     this.#prefix.copy(sealed, SEAL_NONCE_OFFSET);
     sealed.writeUInt32BE(Math.floor(this.#counter / 0x1_0000_0000), SEAL_NONCE_OFFSET + 4);
     sealed.writeUInt32BE(this.#counter >>> 0, SEAL_NONCE_OFFSET + 8);
-    this.#key.seal(
-      sealed.subarray(SEAL_NONCE_OFFSET, SEALED_BODY_OFFSET),
-      sealed.subarray(0, SEALED_BODY_OFFSET),
-      body,
-      sealed,
-      SEALED_BODY_OFFSET,
-    );
+    this.#key.seal(sealed, SEALED_BODY_OFFSET, body);
     return sealed;
   }
 }
@@ -219,13 +233,7 @@ function openSealed(
   const counter = high * 0x1_0000_0000 + bytes.readUInt32BE(SEAL_NONCE_OFFSET + 8);
   if (!window.fresh(counter)) return null;
   const opened = Buffer.allocUnsafe(room + bytes.length - SEALED_BODY_OFFSET - SEAL_TAG_LENGTH);
-  const authentic = key.open(
-    bytes.subarray(SEAL_NONCE_OFFSET, SEALED_BODY_OFFSET),
-    bytes.subarray(0, SEALED_BODY_OFFSET),
-    bytes.subarray(SEALED_BODY_OFFSET),
-    opened,
-    room,
-  );
+  const authentic = key.open(bytes, SEALED_BODY_OFFSET, opened, room);
   if (!authentic) return null;
   window.accept(counter);
   return opened;

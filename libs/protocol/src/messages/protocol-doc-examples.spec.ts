@@ -312,9 +312,7 @@ describe('docs/PROTOCOL.md examples', () => {
     expect(derive('sapora audio down')).toBe('d1 2f c5 04 a2 30 ab fd f0 6d fb e6 d0 cb d4 1c');
     expect(derive('sapora video down')).toBe('d0 07 e8 64 ec 58 be 15 62 33 e3 bc 86 79 07 ba');
     expect(derive('sapora audio up')).toBe('ce 69 f6 8d 0a 0f b2 17 06 64 0f c5 ca 9e ec 0e');
-    expect(hex(deriveMediaKeyBytes(roomKey, 'audio', 'down'))).toBe(
-      derive('sapora audio down'),
-    );
+    expect(hex(deriveMediaKeyBytes(roomKey, 'audio', 'down'))).toBe(derive('sapora audio down'));
     const sealed = Buffer.from(
       (
         '02 01 00 03 00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f 01 02 03 04 0a 0b 0c 0d ' +

@@ -157,7 +157,12 @@ describe('audio service: sealed media', () => {
         { what: 'a mix sealed under the new key' },
       );
       const open = (key: Buffer): Buffer | null =>
-        openSealedDatagram(rekeyed, deriveMediaKey(key, 'audio', 'down'), new ReplayWindow());
+        // A copy each time: a datagram is opened in place.
+        openSealedDatagram(
+          Buffer.from(rekeyed),
+          deriveMediaKey(key, 'audio', 'down'),
+          new ReplayWindow(),
+        );
       expect(open(first.key)).toBeNull();
       expect(open(next.key)).not.toBeNull();
       const heard = await record(listener.audio, SECOND);

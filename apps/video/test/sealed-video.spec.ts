@@ -12,7 +12,11 @@ describe('video service: sealed media', () => {
   const stack = new ServiceStack();
 
   beforeAll(async () => {
-    await stack.start(['control', 'video'], { VIDEO_STATS_INTERVAL_MS: '200' });
+    // Plain TCP allowed too: a room can hold sealed and plain members.
+    await stack.start(['control', 'video'], {
+      VIDEO_STATS_INTERVAL_MS: '200',
+      SAPORA_ALLOW_PLAINTEXT: '1',
+    });
   }, 60_000);
 
   afterAll(async () => {
@@ -103,6 +107,64 @@ describe('video service: sealed media', () => {
         await session.leave();
       }
       await proxy.close();
+    }
+  }, 120_000);
+
+  it('gives sealed and plain members of one room every frame, each in its own form', async () => {
+    const people: Array<{ session: Session; video: VideoClient; frames: ReceivedVideoFrame[] }> =
+      [];
+    try {
+      const enter = async (username: string, plain: boolean) => {
+        const session = new Session({
+          host: '127.0.0.1',
+          port: stack.ports.get('control')!,
+          username,
+          meetingId: 'mixed-video',
+          ...(plain ? { trust: { insecure: true, onInsecureConnection: () => undefined } } : {}),
+        });
+        await session.connect();
+        expect(session.mediaKey === undefined).toBe(plain);
+        const video = new VideoClient({
+          session,
+          host: '127.0.0.1',
+          port: stack.ports.get('video')!,
+          keepaliveMs: 100,
+        });
+        const frames: ReceivedVideoFrame[] = [];
+        video.on('frame', (frame) => frames.push(frame));
+        await video.start();
+        const person = { session, video, frames };
+        people.push(person);
+        return person;
+      };
+      const sealedSender = await enter('cam', false);
+      const sealedViewer = await enter('eye', false);
+      const plainMember = await enter('old', true);
+      // From a sealed member: opened and sealed again where it arrived, the plain copy first.
+      // From the plain one: sealed apart for the others.
+      for (const [sender, receivers] of [
+        [sealedSender, [sealedViewer, plainMember]],
+        [plainMember, [sealedSender, sealedViewer]],
+      ] as const) {
+        const jpeg = testPatternSource(40_000, sender.session.username).next()!;
+        await waitFor(
+          () => {
+            sender.video.sendFrame(jpeg);
+            return receivers.every((receiver) =>
+              receiver.frames.some(
+                (frame) =>
+                  frame.jpeg.equals(jpeg) && frame.participantId === sender.session.participantId,
+              ),
+            );
+          },
+          { intervalMs: 200, what: `${sender.session.username}'s frame at both others` },
+        );
+      }
+    } finally {
+      for (const { session, video } of people) {
+        video.close();
+        await session.leave();
+      }
     }
   }, 120_000);
 });

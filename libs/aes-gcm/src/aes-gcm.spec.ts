@@ -54,6 +54,16 @@ describe('AES-128-GCM', () => {
       expect(plain.subarray(2).equals(PLAIN)).toBe(true);
     });
 
+    it('seals and opens in place, the message its own plaintext and output', () => {
+      const key = makeKey(KEY);
+      const message = framed(AAD, PLAIN.length);
+      PLAIN.copy(message, AAD.length);
+      key.seal(message, AAD.length, message.subarray(AAD.length, AAD.length + PLAIN.length));
+      expect(message.equals(reference(KEY, AAD, PLAIN))).toBe(true);
+      expect(key.open(message, AAD.length, message, AAD.length)).toBe(true);
+      expect(message.subarray(AAD.length, AAD.length + PLAIN.length).equals(PLAIN)).toBe(true);
+    });
+
     it('refuses a message with any bit of header, nonce, ciphertext or tag changed', () => {
       const key = makeKey(KEY);
       const sealed = reference(KEY, AAD, PLAIN);

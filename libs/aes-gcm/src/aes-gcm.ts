@@ -15,9 +15,11 @@ const CIPHER = 'aes-128-gcm';
  */
 export interface AesGcmKey {
   /** Encrypts `plain` into `message` after its first `aadLength` bytes (the additional data,
-   * ending with the nonce), and the tag after that; `message` is exactly that long. */
+   * ending with the nonce), and the tag after that; `message` is exactly that long. `plain` may
+   * be those very bytes of `message` (sealed in place). */
   seal(message: Uint8Array, aadLength: number, plain: Uint8Array): void;
-  /** Whether `message` is authentic; when it is, its plaintext is in `out` from `offset`.
+  /** Whether `message` is authentic; when it is, its plaintext is in `out` from `offset`
+   * (`out` may be `message` at `aadLength`: opened in place, and garbage if not authentic).
    * Never throws for a forged or damaged message. */
   open(message: Uint8Array, aadLength: number, out: Uint8Array, offset: number): boolean;
 }

@@ -44,8 +44,16 @@ interface Viewer {
 interface Room {
   byId: Map<string, Viewer>;
   list: Viewer[];
+  /** How many of them have plain media. */
+  plainViewers: number;
   /** Seals what goes to its sealed members. */
   sealer: RoomSealer;
+}
+
+/** A room's list and count of plain members, after a member came or went. */
+function listMembers(room: Room): void {
+  room.list = [...room.byId.values()];
+  room.plainViewers = room.list.filter((viewer) => !viewer.sealed).length;
 }
 
 export interface VideoStats {
@@ -145,7 +153,7 @@ export class VideoRelay
   #drop(session: EndedSession): void {
     const room = this.#rooms.get(session.meetingId);
     if (room === undefined || !room.byId.delete(session.participantId)) return;
-    room.list = [...room.byId.values()];
+    listMembers(room);
     if (room.list.length === 0) this.#rooms.delete(session.meetingId);
   }
 
@@ -155,6 +163,7 @@ export class VideoRelay
       room = {
         byId: new Map(),
         list: [],
+        plainViewers: 0,
         sealer: new RoomSealer(session.roomKey, 'video'),
       };
       this.#rooms.set(session.meetingId, room);
@@ -168,7 +177,7 @@ export class VideoRelay
       sealed: session.sealing !== undefined,
     };
     room.byId.set(session.participantId, viewer);
-    room.list = [...room.byId.values()];
+    listMembers(room);
     return viewer;
   }
 
@@ -196,7 +205,8 @@ export class VideoRelay
     const here = room ?? this.#rooms.get(session.meetingId);
     if (here === undefined) return;
     // Made at most once each, whatever the number of receivers: the plain datagram (as it
-    // arrived, or put together from header and opened body) and the sealed one.
+    // arrived, or put together from header and opened body) and the sealed one (what arrived,
+    // sealed again where it lies, once any plain receiver has its copy).
     let plain = admitted.whole;
     let sealed: Buffer | null | undefined;
     const list = here.list;
@@ -205,7 +215,13 @@ export class VideoRelay
       if (other === viewer || other.address === null || other.paused.has(viewer.participantId))
         continue;
       if (other.sealed) {
-        if (sealed === undefined) sealed = here.sealer.sealApart(header, body);
+        if (sealed === undefined) {
+          if (admitted.whole !== null) sealed = here.sealer.sealApart(header, body);
+          else {
+            if (here.plainViewers > 0) plain ??= Buffer.concat([header, body]);
+            sealed = here.sealer.sealInPlace(received);
+          }
+        }
         if (sealed === null) {
           this.#stats.unsealable++;
           continue;

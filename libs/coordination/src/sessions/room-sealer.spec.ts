@@ -35,7 +35,11 @@ describe('RoomSealer', () => {
     const after = seal();
     expect(after?.[DATAGRAM_KEY_EPOCH_OFFSET]).toBe(1);
     expect(
-      openSealedDatagram(after!, deriveMediaKey(first, 'video', 'down'), new ReplayWindow()),
+      openSealedDatagram(
+        Buffer.from(after!),
+        deriveMediaKey(first, 'video', 'down'),
+        new ReplayWindow(),
+      ),
     ).toBeNull();
     expect(under(second, after)?.equals(plain)).toBe(true);
 
@@ -44,7 +48,11 @@ describe('RoomSealer', () => {
     const speaker = Buffer.alloc(16, 7);
     const mix = sealer.sealAudio(speaker, 9, 512 * 9, samples);
     expect(
-      openSealedDatagram(mix!, deriveMediaKey(second, 'audio', 'down'), new ReplayWindow()),
+      openSealedDatagram(
+        Buffer.from(mix!),
+        deriveMediaKey(second, 'audio', 'down'),
+        new ReplayWindow(),
+      ),
     ).toBeNull();
     const audioSealer = new RoomSealer(state, 'audio');
     const heard = openSealedDatagram(

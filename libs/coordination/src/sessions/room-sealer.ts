@@ -26,6 +26,11 @@ export class RoomSealer {
     return this.#current()?.sealApart(header, body) ?? null;
   }
 
+  /** A sealed datagram opened in place, sealed again there (MediaSealer.sealInPlace). */
+  sealInPlace(opened: Buffer): Buffer | null {
+    return this.#current()?.sealInPlace(opened) ?? null;
+  }
+
   /** An audio datagram sealed straight from its samples (MediaSealer.sealAudio). */
   sealAudio(
     token: Uint8Array | null,

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import {
+  DATAGRAM_VERSION_OFFSET,
   DATAGRAM_HEADER_LENGTH,
   decodeMediaDatagram,
   encodeAudioDatagram,
@@ -13,6 +14,7 @@ import {
   deriveMediaKey,
   deriveMediaKeyBytes,
   MediaSealer,
+  openSealedBody,
   openSealedDatagram,
   REPLAY_WINDOW,
   ReplayWindow,
@@ -78,15 +80,34 @@ describe('sealed media datagrams', () => {
       flipped[byte] ^= 0x10;
       expect(openSealedDatagram(flipped, key, new ReplayWindow())).toBeNull();
     }
+    // Opening works in place: each attempt gets its own copy, as each datagram received is.
+    const copy = (bytes: Buffer): Buffer => Buffer.from(bytes);
     for (let length = 0; length < sealed.length; length++)
-      expect(openSealedDatagram(sealed.subarray(0, length), key, new ReplayWindow())).toBeNull();
+      expect(
+        openSealedDatagram(copy(sealed.subarray(0, length)), key, new ReplayWindow()),
+      ).toBeNull();
     expect(
-      openSealedDatagram(sealed, deriveMediaKey(base, 'audio', 'up'), new ReplayWindow()),
+      openSealedDatagram(copy(sealed), deriveMediaKey(base, 'audio', 'up'), new ReplayWindow()),
     ).toBeNull();
     const window = new ReplayWindow();
-    expect(openSealedDatagram(sealed, key, window)).not.toBeNull();
-    expect(openSealedDatagram(sealed, key, window)).toBeNull();
+    expect(openSealedDatagram(copy(sealed), key, window)).not.toBeNull();
+    expect(openSealedDatagram(copy(sealed), key, window)).toBeNull();
     expect(openSealedDatagram(Buffer.from(randomBytes(200)), key, window)).toBeNull();
+  });
+
+  it('opens a body in place and seals it again there, as a relay forwards', () => {
+    const up = deriveMediaKey(base, 'video', 'up');
+    const down = deriveMediaKey(base, 'video', 'down');
+    const plain = encodeKeepalive(token, 7);
+    const received = new MediaSealer(up).seal(Buffer.concat([plain, Buffer.from('a fragment')]));
+    const body = openSealedBody(received, up, new ReplayWindow());
+    expect(body?.toString()).toBe('a fragment');
+    received[DATAGRAM_VERSION_OFFSET] = 1;
+    const forwarded = new MediaSealer(down, 3).sealInPlace(received);
+    expect(forwarded).toBe(received);
+    expect(forwarded.indexOf('a fragment')).toBe(-1);
+    const opened = openSealedDatagram(forwarded, down, new ReplayWindow());
+    expect(opened?.equals(Buffer.concat([plain, Buffer.from('a fragment')]))).toBe(true);
   });
 
   it('accepts reordering within the window and refuses what is older or seen', () => {

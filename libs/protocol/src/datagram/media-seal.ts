@@ -129,6 +129,18 @@ export class MediaSealer {
     return this.#sealInto(sealed, body);
   }
 
+  /**
+   * Seals again, where it lies, a sealed datagram that was opened in place (openSealedBody): its
+   * first DATAGRAM_HEADER_LENGTH bytes hold the header to send, its body is in the clear after
+   * the nonce. A relay forwards what it received this way without allocating.
+   */
+  sealInPlace(opened: Buffer): Buffer {
+    return this.#sealInto(
+      opened,
+      opened.subarray(SEALED_BODY_OFFSET, opened.length - SEAL_TAG_LENGTH),
+    );
+  }
+
   /** Seals `body` into `sealed`, whose first DATAGRAM_HEADER_LENGTH bytes hold the header. */
   #sealInto(sealed: Buffer, body: Uint8Array): Buffer {
     this.#counter++;
@@ -194,47 +206,43 @@ export class ReplayWindow {
 }
 
 /**
- * Opens a sealed datagram: the version-1 datagram it carries (a new buffer), or null when it is
+ * Opens a sealed datagram in place: the version-1 datagram it carries, as a view of `bytes`
+ * (its header moved up next to the body, which is decrypted where it lies), or null when it is
  * not a whole sealed datagram, fails authentication under `key`, or replays a counter `window`
- * has seen. Never throws.
+ * has seen. Never throws. Whatever the outcome `bytes` is changed: a datagram that fails is
+ * garbage afterwards.
  */
 export function openSealedDatagram(
   bytes: Buffer,
   key: MediaKey,
   window: ReplayWindow,
 ): Buffer | null {
-  const plain = openSealed(bytes, key, window, DATAGRAM_HEADER_LENGTH);
-  if (plain === null) return null;
-  bytes.copy(plain, 0, 0, DATAGRAM_HEADER_LENGTH);
+  if (!openInPlace(bytes, key, window)) return null;
+  bytes.copyWithin(SEAL_NONCE_LENGTH, 0, DATAGRAM_HEADER_LENGTH);
+  const plain = bytes.subarray(SEAL_NONCE_LENGTH, bytes.length - SEAL_TAG_LENGTH);
   plain[DATAGRAM_VERSION_OFFSET] = DATAGRAM_VERSION;
   plain[DATAGRAM_KEY_EPOCH_OFFSET] = 0;
   return plain;
 }
 
 /**
- * openSealedDatagram's body alone (the decrypted body, in a buffer of its own): for a path
- * that reads the header where it arrived and would only copy the body again. Never throws.
+ * openSealedDatagram's body alone, for a path that reads the header where it arrived: a view of
+ * `bytes`, decrypted in place (MediaSealer.sealInPlace can seal it again there). Never throws;
+ * `bytes` is changed whatever the outcome.
  */
 export function openSealedBody(bytes: Buffer, key: MediaKey, window: ReplayWindow): Buffer | null {
-  return openSealed(bytes, key, window, 0);
+  if (!openInPlace(bytes, key, window)) return null;
+  return bytes.subarray(SEALED_BODY_OFFSET, bytes.length - SEAL_TAG_LENGTH);
 }
 
-/** The opened body in a new buffer, after `room` bytes left for the caller to fill. */
-function openSealed(
-  bytes: Buffer,
-  key: MediaKey,
-  window: ReplayWindow,
-  room: number,
-): Buffer | null {
-  if (bytes.length < SEALED_BODY_OFFSET + SEAL_TAG_LENGTH || !isSealedDatagram(bytes)) return null;
+function openInPlace(bytes: Buffer, key: MediaKey, window: ReplayWindow): boolean {
+  if (bytes.length < SEALED_BODY_OFFSET + SEAL_TAG_LENGTH || !isSealedDatagram(bytes)) return false;
   const high = bytes.readUInt32BE(SEAL_NONCE_OFFSET + 4);
   // Counters are clock-started microseconds: anything past 2^53 is not one of ours.
-  if (high >= 0x20_0000) return null;
+  if (high >= 0x20_0000) return false;
   const counter = high * 0x1_0000_0000 + bytes.readUInt32BE(SEAL_NONCE_OFFSET + 8);
-  if (!window.fresh(counter)) return null;
-  const opened = Buffer.allocUnsafe(room + bytes.length - SEALED_BODY_OFFSET - SEAL_TAG_LENGTH);
-  const authentic = key.open(bytes, SEALED_BODY_OFFSET, opened, room);
-  if (!authentic) return null;
+  if (!window.fresh(counter) || !key.open(bytes, SEALED_BODY_OFFSET, bytes, SEALED_BODY_OFFSET))
+    return false;
   window.accept(counter);
-  return opened;
+  return true;
 }

@@ -323,7 +323,7 @@ describe('docs/PROTOCOL.md examples', () => {
       'hex',
     );
     const opened = openSealedDatagram(
-      sealed,
+      Buffer.from(sealed), // opened in place: the bytes below are checked again
       deriveMediaKey(roomKey, 'audio', 'down'),
       new ReplayWindow(),
     );

@@ -8,6 +8,7 @@
 #include <node_api.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* OpenSSL's EVP interface as Node exports it; declared here so that building needs only
  * Node-API's headers, not OpenSSL's. These calls have kept their signatures since 1.1. */
@@ -17,6 +18,7 @@ typedef struct engine_st ENGINE;
 EVP_CIPHER_CTX *EVP_CIPHER_CTX_new(void);
 void EVP_CIPHER_CTX_free(EVP_CIPHER_CTX *ctx);
 int EVP_CIPHER_CTX_ctrl(EVP_CIPHER_CTX *ctx, int type, int arg, void *ptr);
+void OPENSSL_cleanse(void *ptr, size_t len);
 const EVP_CIPHER *EVP_aes_128_gcm(void);
 int EVP_EncryptInit_ex(EVP_CIPHER_CTX *ctx, const EVP_CIPHER *cipher, ENGINE *impl,
                        const unsigned char *key, const unsigned char *iv);
@@ -35,7 +37,11 @@ int EVP_DecryptFinal_ex(EVP_CIPHER_CTX *ctx, unsigned char *out, int *outl);
 #define NONCE_BYTES 12
 #define TAG_BYTES 16
 
+/* A key's contexts are made on first use: most keys only ever seal (a room's, a client's
+ * uplink) or only open (a session's uplink at the server), and a context is about a kilobyte
+ * the per-datagram path would otherwise keep pulling through the cache for nothing. */
 typedef struct {
+  uint8_t raw[KEY_BYTES];
   EVP_CIPHER_CTX *seal;
   EVP_CIPHER_CTX *open;
 } gcm_key;
@@ -51,6 +57,7 @@ static void free_key(napi_env env, void *data, void *hint) {
   (void)hint;
   EVP_CIPHER_CTX_free(key->seal);
   EVP_CIPHER_CTX_free(key->open);
+  OPENSSL_cleanse(key->raw, KEY_BYTES);
   free(key);
 }
 
@@ -100,21 +107,32 @@ static napi_value create_key(napi_env env, napi_callback_info info) {
     return NULL;
   }
   gcm_key *key = calloc(1, sizeof *key);
-  if (key == NULL) return NULL;
-  key->seal = EVP_CIPHER_CTX_new();
-  key->open = EVP_CIPHER_CTX_new();
-  if (key->seal == NULL || key->open == NULL ||
-      EVP_EncryptInit_ex(key->seal, EVP_aes_128_gcm(), NULL, raw.data, NULL) != 1 ||
-      EVP_DecryptInit_ex(key->open, EVP_aes_128_gcm(), NULL, raw.data, NULL) != 1) {
-    free_key(env, key, NULL);
-    napi_throw_error(env, NULL, "OpenSSL could not set up AES-128-GCM");
+  if (key == NULL) {
+    napi_throw_error(env, NULL, "out of memory for a key");
     return NULL;
   }
+  memcpy(key->raw, raw.data, KEY_BYTES);
   if (napi_create_external(env, key, free_key, NULL, &result) != napi_ok) {
     free_key(env, key, NULL);
     return NULL;
   }
   return result;
+}
+
+/* The key's context for one direction, set up on first use; NULL (thrown) if OpenSSL fails. */
+static EVP_CIPHER_CTX *context(napi_env env, gcm_key *key, int sealing) {
+  EVP_CIPHER_CTX **slot = sealing ? &key->seal : &key->open;
+  if (*slot != NULL) return *slot;
+  EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+  if (ctx == NULL ||
+      (sealing ? EVP_EncryptInit_ex(ctx, EVP_aes_128_gcm(), NULL, key->raw, NULL)
+               : EVP_DecryptInit_ex(ctx, EVP_aes_128_gcm(), NULL, key->raw, NULL)) != 1) {
+    EVP_CIPHER_CTX_free(ctx);
+    napi_throw_error(env, NULL, "OpenSSL could not set up AES-128-GCM");
+    return NULL;
+  }
+  *slot = ctx;
+  return ctx;
 }
 
 /* A message framed as a sealed datagram is: additional data whose last 12 bytes are the nonce,
@@ -164,7 +182,8 @@ static napi_value seal(napi_env env, napi_callback_info info) {
     return NULL;
   }
   uint8_t *out = f.message.data + f.aad;
-  EVP_CIPHER_CTX *ctx = f.key->seal;
+  EVP_CIPHER_CTX *ctx = context(env, f.key, 1);
+  if (ctx == NULL) return NULL;
   if (EVP_EncryptInit_ex(ctx, NULL, NULL, NULL, out - NONCE_BYTES) != 1 ||
       EVP_EncryptUpdate(ctx, NULL, &length, f.message.data, (int)f.aad) != 1 ||
       EVP_EncryptUpdate(ctx, out, &length, plain.data, (int)plain.length) != 1 ||
@@ -204,7 +223,8 @@ static napi_value open_sealed(napi_env env, napi_callback_info info) {
     }
     const uint8_t *sealed = f.message.data + f.aad;
     uint8_t *out = output.data + offset;
-    EVP_CIPHER_CTX *ctx = f.key->open;
+    EVP_CIPHER_CTX *ctx = context(env, f.key, 0);
+    if (ctx == NULL) return NULL;
     authentic =
         EVP_DecryptInit_ex(ctx, NULL, NULL, NULL, sealed - NONCE_BYTES) == 1 &&
         EVP_DecryptUpdate(ctx, NULL, &length, f.message.data, (int)f.aad) == 1 &&

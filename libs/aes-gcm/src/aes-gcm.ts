@@ -45,12 +45,13 @@ export interface AesGcmImplementation {
 }
 
 function loadBinding(): { binding: Binding | null; reason?: string } {
-  // From dist/ (built) and from src/ (tests run the sources) alike.
-  const path = join(__dirname, '..', 'dist', 'aes-gcm.node');
   try {
+    // From dist/ (built) and from src/ (tests run the sources) alike. Code bundled elsewhere
+    // (the client SDK) finds no binding there, or no __dirname at all, and uses node:crypto.
+    const path = join(__dirname, '..', 'dist', 'aes-gcm.node');
     return { binding: createRequire(__filename)(path) as Binding };
   } catch (error) {
-    return { binding: null, reason: `${path} did not load: ${(error as Error).message}` };
+    return { binding: null, reason: `the binding did not load: ${(error as Error).message}` };
   }
 }
 

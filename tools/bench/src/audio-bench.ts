@@ -14,7 +14,7 @@
  * Every participant's media is sealed (they join over TLS), as a deployment's are
  * (BENCH_AUDIO_MEDIA=plain: plain media for these steps). Then, for
  * the encryption figures, one load runs with plain media (joined over plain TCP, which this
- * benchmark's control allows) and sealed, three times each, alternating: the mixer's mean CPU over
+ * benchmark's control allows) and sealed, four times each, alternating: the mixer's mean CPU over
  * each window (its stats lines) gives its real-time capacity with encryption as a share of that
  * without (capacity is what one core holds, so it goes as 1 / CPU at the same load). Two room
  * shapes: a meeting (one talker in each room of five, the others muted:
@@ -44,7 +44,7 @@ const stepSpec = (load: number): string => (PLAIN_STEPS ? `${load}/plain` : `${l
 const WARMUP_MS = 1_500;
 const WINDOW_MS = 2_500;
 /** Windows of the encryption comparison: long enough for several of the mixer's stats lines. */
-const RATIO_WINDOW_MS = 6_000;
+const RATIO_WINDOW_MS = 8_000;
 
 interface RatioShape {
   name: string;
@@ -69,11 +69,11 @@ interface RatioStep {
   spec: string;
 }
 
-/** Three rounds each, plain first, then sealed first, then plain first again: a drift in the
- * machine's speed over the run (another tenant, the heap growing) weighs on both alike. */
+/** Four rounds each, plain first and sealed first in turn: a drift in the machine's speed over
+ * the run (another tenant, the heap growing) weighs on both alike. */
 const RATIO_STEPS: RatioStep[] = RATIO_SHAPES.flatMap((shape) =>
-  ['a', 'b', 'c'].flatMap((round) =>
-    (round === 'b' ? [false, true] : [true, false]).map((plain) => ({
+  ['a', 'b', 'c', 'd'].flatMap((round, i) =>
+    (i % 2 === 1 ? [false, true] : [true, false]).map((plain) => ({
       shape,
       plain,
       spec: `${shape.count}/${plain ? 'plain' : 'sealed'}/${shape.talkers}/${RATIO_WINDOW_MS}/${round}`,

@@ -185,7 +185,6 @@ async function main(): Promise<void> {
     },
     {
       line: /video listening/,
-      cpus: process.env.VIDEO_RELAY_CPUS,
       // VIDEO_CPU_PROF=dir profiles the relay (node --cpu-prof); see cpu-profile-summary.ts.
       nodeArgs: process.env.VIDEO_CPU_PROF
         ? ['--cpu-prof', `--cpu-prof-dir=${process.env.VIDEO_CPU_PROF}`]

@@ -39,7 +39,8 @@ await build({
   outfile: join(stage, 'dist', 'index.mjs'),
   // Bundled CommonJS code (protobufjs) calls require(); an ES module has none of its own.
   banner: {
-    js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+    // An alias of its own: bundled code may import createRequire too.
+    js: "import { createRequire as __sdkCreateRequire } from 'node:module'; const require = __sdkCreateRequire(import.meta.url);",
   },
 });
 

@@ -3,7 +3,7 @@
  * node:crypto builds a cipher object per datagram and returns every result in a new Buffer,
  * which costs several times the cipher itself on 1 KB audio frames; here each key keeps one
  * initialised context per direction (its key schedule and GHASH table made once), each call
- * only sets the nonce, and results go into buffers the caller gives.
+ * only sets the nonce, and the result is written into the datagram itself.
  */
 #include <node_api.h>
 #include <stdint.h>
@@ -84,16 +84,6 @@ static int get_key(napi_env env, napi_value value, gcm_key **key) {
   return 1;
 }
 
-static int get_offset(napi_env env, napi_value value, size_t *offset) {
-  int64_t number;
-  if (napi_get_value_int64(env, value, &number) != napi_ok || number < 0) {
-    napi_throw_range_error(env, NULL, "the offset is not a whole number of bytes");
-    return 0;
-  }
-  *offset = (size_t)number;
-  return 1;
-}
-
 /* createKey(raw: Uint8Array of 16) -> key */
 static napi_value create_key(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -144,8 +134,17 @@ typedef struct {
   size_t aad;
 } framed;
 
-static int get_framed(napi_env env, napi_value *argv, framed *f) {
+/* The arguments seal and open share (key, message, aadLength), read into f; argv gets all
+ * `wanted` arguments. 0 (thrown) when any is missing or wrong. */
+static int framed_call(napi_env env, napi_callback_info info, size_t wanted, napi_value *argv,
+                       const char *usage, framed *f) {
+  size_t argc = wanted;
   int64_t aad;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return 0;
+  if (argc < wanted) {
+    napi_throw_type_error(env, NULL, usage);
+    return 0;
+  }
   if (!get_key(env, argv[0], &f->key) ||
       !get_bytes(env, argv[1], &f->message, "the message is not a Uint8Array"))
     return 0;
@@ -155,7 +154,8 @@ static int get_framed(napi_env env, napi_value *argv, framed *f) {
   }
   if (napi_get_value_int64(env, argv[2], &aad) != napi_ok || aad < NONCE_BYTES ||
       (uint64_t)aad > f->message.length) {
-    napi_throw_range_error(env, NULL, "the additional data (ending with the 12-byte nonce) does not fit the message");
+    napi_throw_range_error(
+        env, NULL, "the additional data (ending with the 12-byte nonce) does not fit the message");
     return 0;
   }
   f->aad = (size_t)aad;
@@ -165,20 +165,16 @@ static int get_framed(napi_env env, napi_value *argv, framed *f) {
 /* seal(key, message, aadLength, plain): plain encrypted into message after its additional data,
  * the tag after that; the message must be exactly that long. */
 static napi_value seal(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
   napi_value argv[4];
   framed f;
   bytes plain;
   int length;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
-  if (argc < 4) {
-    napi_throw_type_error(env, NULL, "expects key, message, aadLength, plain");
-    return NULL;
-  }
-  if (!get_framed(env, argv, &f) || !get_bytes(env, argv[3], &plain, "the plaintext is not a Uint8Array"))
+  if (!framed_call(env, info, 4, argv, "expects key, message, aadLength, plain", &f) ||
+      !get_bytes(env, argv[3], &plain, "the plaintext is not a Uint8Array"))
     return NULL;
   if (f.message.length - f.aad != plain.length + TAG_BYTES) {
-    napi_throw_range_error(env, NULL, "the message is not as long as its additional data, ciphertext and tag");
+    napi_throw_range_error(
+        env, NULL, "the message is not as long as its additional data, ciphertext and tag");
     return NULL;
   }
   uint8_t *out = f.message.data + f.aad;
@@ -195,42 +191,26 @@ static napi_value seal(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* open(key, message, aadLength, out, offset) -> whether the message is authentic; its plaintext
- * is then in out at offset (and must not be used when it is not). */
+/* open(key, message, aadLength) -> whether the message is authentic. Its ciphertext is
+ * decrypted where it lies (garbage when it was not authentic). */
 static napi_value open_sealed(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
+  napi_value argv[3];
   framed f;
-  bytes output;
-  size_t offset;
   int length;
   napi_value result;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
-  if (argc < 5) {
-    napi_throw_type_error(env, NULL, "expects key, message, aadLength, out, offset");
-    return NULL;
-  }
-  if (!get_framed(env, argv, &f) ||
-      !get_bytes(env, argv[3], &output, "the output is not a Uint8Array") ||
-      !get_offset(env, argv[4], &offset))
-    return NULL;
+  if (!framed_call(env, info, 3, argv, "expects key, message, aadLength", &f)) return NULL;
   int authentic = 0;
   if (f.message.length - f.aad >= TAG_BYTES) {
     size_t plain = f.message.length - f.aad - TAG_BYTES;
-    if (offset > output.length || output.length - offset < plain) {
-      napi_throw_range_error(env, NULL, "the output has no room for the plaintext");
-      return NULL;
-    }
-    const uint8_t *sealed = f.message.data + f.aad;
-    uint8_t *out = output.data + offset;
+    uint8_t *text = f.message.data + f.aad;
     EVP_CIPHER_CTX *ctx = context(env, f.key, 0);
     if (ctx == NULL) return NULL;
     authentic =
-        EVP_DecryptInit_ex(ctx, NULL, NULL, NULL, sealed - NONCE_BYTES) == 1 &&
+        EVP_DecryptInit_ex(ctx, NULL, NULL, NULL, text - NONCE_BYTES) == 1 &&
         EVP_DecryptUpdate(ctx, NULL, &length, f.message.data, (int)f.aad) == 1 &&
-        EVP_DecryptUpdate(ctx, out, &length, sealed, (int)plain) == 1 &&
-        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TAG_BYTES, (void *)(sealed + plain)) == 1 &&
-        EVP_DecryptFinal_ex(ctx, out + length, &length) == 1;
+        EVP_DecryptUpdate(ctx, text, &length, text, (int)plain) == 1 &&
+        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TAG_BYTES, text + plain) == 1 &&
+        EVP_DecryptFinal_ex(ctx, text + length, &length) == 1;
   }
   napi_get_boolean(env, authentic, &result);
   return result;

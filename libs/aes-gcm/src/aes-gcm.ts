@@ -18,23 +18,16 @@ export interface AesGcmKey {
    * ending with the nonce), and the tag after that; `message` is exactly that long. `plain` may
    * be those very bytes of `message` (sealed in place). */
   seal(message: Uint8Array, aadLength: number, plain: Uint8Array): void;
-  /** Whether `message` is authentic; when it is, its plaintext is in `out` from `offset`
-   * (`out` may be `message` at `aadLength`: opened in place, and garbage if not authentic).
-   * Never throws for a forged or damaged message. */
-  open(message: Uint8Array, aadLength: number, out: Uint8Array, offset: number): boolean;
+  /** Whether `message` is authentic. Its ciphertext is decrypted where it lies: the plaintext
+   * when it is, garbage when not. Never throws for a forged or damaged message. */
+  open(message: Uint8Array, aadLength: number): boolean;
 }
 
 /** The binding's functions (native/aes-gcm.c). */
 interface Binding {
   createKey(raw: Uint8Array): object;
   seal(key: object, message: Uint8Array, aadLength: number, plain: Uint8Array): void;
-  open(
-    key: object,
-    message: Uint8Array,
-    aadLength: number,
-    out: Uint8Array,
-    offset: number,
-  ): boolean;
+  open(key: object, message: Uint8Array, aadLength: number): boolean;
 }
 
 /** Which implementation createAesGcmKey uses, and why when it is not OpenSSL's binding. */
@@ -73,7 +66,7 @@ export function opensslAesGcmKey(raw: Uint8Array): AesGcmKey {
   const key = binding.createKey(raw);
   return {
     seal: (message, aadLength, plain) => binding.seal(key, message, aadLength, plain),
-    open: (message, aadLength, out, offset) => binding.open(key, message, aadLength, out, offset),
+    open: (message, aadLength) => binding.open(key, message, aadLength),
   };
 }
 
@@ -106,7 +99,7 @@ export function nodeCryptoAesGcmKey(raw: Uint8Array): AesGcmKey {
       message.set(encrypted, aadLength);
       message.set(cipher.getAuthTag(), aadLength + encrypted.length);
     },
-    open(message, aadLength, out, offset) {
+    open(message, aadLength) {
       const { aad, nonce } = parts(message, aadLength);
       const tagAt = message.length - AES_GCM_TAG_BYTES;
       if (tagAt < aadLength) return false;
@@ -116,7 +109,7 @@ export function nodeCryptoAesGcmKey(raw: Uint8Array): AesGcmKey {
         decipher.setAuthTag(message.subarray(tagAt));
         const plain = decipher.update(message.subarray(aadLength, tagAt));
         decipher.final();
-        out.set(plain, offset);
+        message.set(plain, aadLength);
         return true;
       } catch {
         return false;

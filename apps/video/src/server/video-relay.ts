@@ -76,10 +76,11 @@ export interface VideoStats {
  * media is sealed: opening the sender's datagram and sealing it again are two operations per
  * fragment, whatever the number of receivers). Membership lives in memory, kept fresh by events.
  *
- * Per plain datagram it builds nothing: the header is checked and the token found in place (a
- * sealed one costs its opening and one seal), and the loop over the room is one send per receiver (UdpEndpoint answers addresses without a DNS
- * step and drops rather than queues when the socket is backed up, so one receiver that cannot
- * keep up never delays the rest).
+ * Per datagram it builds nothing: the header is checked and the token found in place, a
+ * sealed one is opened and sealed again where it arrived, and the loop over the room is one
+ * send per receiver (UdpEndpoint answers addresses without a DNS step and drops rather than
+ * queues when the socket is backed up, so one receiver that cannot keep up never delays the
+ * rest). Only a room that mixes plain and sealed members costs a copy.
  */
 @Injectable()
 export class VideoRelay

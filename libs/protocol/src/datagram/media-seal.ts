@@ -241,7 +241,7 @@ function openInPlace(bytes: Buffer, key: MediaKey, window: ReplayWindow): boolea
   // Counters are clock-started microseconds: anything past 2^53 is not one of ours.
   if (high >= 0x20_0000) return false;
   const counter = high * 0x1_0000_0000 + bytes.readUInt32BE(SEAL_NONCE_OFFSET + 8);
-  if (!window.fresh(counter) || !key.open(bytes, SEALED_BODY_OFFSET, bytes, SEALED_BODY_OFFSET))
+  if (!window.fresh(counter) || !key.open(bytes, SEALED_BODY_OFFSET))
     return false;
   window.accept(counter);
   return true;
